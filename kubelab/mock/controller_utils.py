@@ -1,0 +1,248 @@
+"""What the simulated controllers share: owner references, pod predicates, cheap writes.
+
+Upstream counterparts: pkg/controller/controller_utils.go (ComputeHash, FilterActivePods,
+ActivePodsWithRanks), staging/src/k8s.io/apimachinery/pkg/util/rand (SafeEncodeString),
+pkg/api/v1/pod/util.go (IsPodReady, IsPodAvailable).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from kubelab.mock.store import Object
+
+Key = tuple[str, str]  # (namespace, name)
+
+TERMINAL_PHASES = ("Succeeded", "Failed")
+
+# k8s.io/apimachinery/pkg/util/rand: the consonants and digits that never spell words.
+_SAFE_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
+
+
+def key_of(obj: Object) -> Key:
+    metadata = obj["metadata"]
+    return metadata.get("namespace", ""), metadata["name"]
+
+
+def uid_of(obj: Object) -> str:
+    return str(obj["metadata"].get("uid", ""))
+
+
+def controller_ref(obj: Object) -> dict[str, Any] | None:
+    """metav1.GetControllerOf: the owner reference that says controller: true."""
+    for ref in obj["metadata"].get("ownerReferences") or ():
+        if ref.get("controller"):
+            return dict(ref)
+    return None
+
+
+def new_controller_ref(owner: Object, api_version: str, kind: str) -> dict[str, Any]:
+    """metav1.NewControllerRef: controller and blockOwnerDeletion both true."""
+    return {
+        "apiVersion": api_version,
+        "kind": kind,
+        "name": owner["metadata"]["name"],
+        "uid": owner["metadata"]["uid"],
+        "controller": True,
+        "blockOwnerDeletion": True,
+    }
+
+
+# -- pods -----------------------------------------------------------------------------
+
+
+def is_terminating(obj: Object) -> bool:
+    return "deletionTimestamp" in obj["metadata"]
+
+
+def pod_phase(pod: Object) -> str:
+    return str((pod.get("status") or {}).get("phase", ""))
+
+
+def is_pod_active(pod: Object) -> bool:
+    """controller.IsPodActive: not finished and not being deleted."""
+    return pod_phase(pod) not in TERMINAL_PHASES and not is_terminating(pod)
+
+
+def is_pod_terminating(pod: Object) -> bool:
+    """controller.FilterTerminatingPods: being deleted and not finished."""
+    return is_terminating(pod) and pod_phase(pod) not in TERMINAL_PHASES
+
+
+def condition(status: Mapping[str, Any] | None, kind: str) -> dict[str, Any] | None:
+    for cond in (status or {}).get("conditions") or ():
+        if cond.get("type") == kind:
+            return dict(cond)
+    return None
+
+
+def is_pod_ready(pod: Object) -> bool:
+    ready = condition(pod.get("status"), "Ready")
+    return ready is not None and ready.get("status") == "True"
+
+
+def ready_since(pod: Object, parse: Any) -> float | None:
+    """When the pod's Ready condition last turned True, in simulated seconds."""
+    ready = condition(pod.get("status"), "Ready")
+    if ready is None or ready.get("status") != "True" or not ready.get("lastTransitionTime"):
+        return None
+    return float(parse(ready["lastTransitionTime"]))
+
+
+def is_pod_available(pod: Object, min_ready_seconds: int, now: float, parse: Any) -> bool:
+    """podutil.IsPodAvailable. Deviation: available at exactly minReadySeconds (upstream: after)."""
+    since = ready_since(pod, parse)
+    if since is None:
+        return False
+    return min_ready_seconds == 0 or since + min_ready_seconds <= now
+
+
+def max_restarts(pod: Object) -> int:
+    statuses = (pod.get("status") or {}).get("containerStatuses") or ()
+    return max((int(s.get("restartCount", 0)) for s in statuses), default=0)
+
+
+def parse_time(api: Any, timestamp: str) -> float:
+    """clock.parse, remembered per cluster (controllers parse the same few stamps often)."""
+    cache: dict[str, float] = api.extensions.setdefault("kubelab.parsed-times", {})
+    seconds = cache.get(timestamp)
+    if seconds is None:
+        seconds = cache[timestamp] = float(api.clock.parse(timestamp))
+    return seconds
+
+
+def parser(api: Any) -> Any:
+    """A parse function for timestamps of this cluster, with the cache above."""
+    return lambda timestamp: parse_time(api, timestamp)
+
+
+# -- hashing ----------------------------------------------------------------------------
+
+
+def safe_encode(text: str) -> str:
+    """rand.SafeEncodeString: each byte mapped into the 27-letter alphabet."""
+    return "".join(_SAFE_ALPHABET[ord(ch) % len(_SAFE_ALPHABET)] for ch in text)
+
+
+def fnv32a(data: bytes) -> int:
+    value = 0x811C9DC5
+    for byte in data:
+        value ^= byte
+        value = (value * 0x01000193) & 0xFFFFFFFF
+    return value
+
+
+def compute_hash(template: Any, collision_count: int | None = None) -> str:
+    """controller.ComputeHash: FNV-32a of the template, printed in decimal, safely encoded.
+
+    Go hashes its own dump of the struct, so the value differs from a real cluster's; the
+    shape is the same (up to 10 characters from "45678bcdf9", e.g. "5d4f6b8c9").
+    """
+    encoded = json.dumps(template, sort_keys=True, separators=(",", ":")).encode()
+    if collision_count:
+        encoded += str(collision_count).encode()
+    return safe_encode(str(fnv32a(encoded)))
+
+
+# -- cheap writes ---------------------------------------------------------------------
+
+
+def write_status(
+    api: Any, plural: str, stored: Object, status: Object, annotations: Object | None = None
+) -> Object:
+    """The status subresource, without deep copies: only status (and, for Deployments whose
+    status strategy keeps them, annotations) change. Stored objects are never mutated, so the
+    new version may share its spec with the old one.
+    """
+    current = api.store.get(plural, stored["metadata"].get("namespace", ""),
+                            stored["metadata"]["name"])
+    if current is None:
+        return stored
+    same_annotations = annotations is None or annotations == (
+        current["metadata"].get("annotations") or {})
+    if current.get("status") == status and same_annotations:
+        return current  # etcd keeps the resourceVersion of a no-op write
+    new = dict(current)
+    new["metadata"] = dict(current["metadata"])
+    if annotations is not None:
+        new["metadata"]["annotations"] = annotations
+    new["status"] = status
+    return api.store.put(plural, new)
+
+
+# -- quantities (requests, allocatable) ------------------------------------------------
+
+_SUFFIXES = {
+    "Ki": 1024, "Mi": 1024**2, "Gi": 1024**3, "Ti": 1024**4, "Pi": 1024**5, "Ei": 1024**6,
+    "n": 1e-9, "u": 1e-6, "m": 1e-3, "": 1, "k": 1e3, "M": 1e6, "G": 1e9, "T": 1e12,
+    "P": 1e15, "E": 1e18,
+}
+
+
+def parse_quantity(value: Any) -> float:
+    """resource.Quantity as a number (cpu in cores, memory in bytes); bad input counts 0."""
+    text = str(value).strip()
+    for suffix in sorted(_SUFFIXES, key=len, reverse=True):
+        if suffix and text.endswith(suffix):
+            number = text[: -len(suffix)]
+            break
+    else:
+        suffix, number = "", text
+    try:
+        return float(number) * _SUFFIXES[suffix]
+    except ValueError:
+        return 0.0
+
+
+def milli_cpu(value: Any) -> int:
+    return math.ceil(parse_quantity(value) * 1000 - 1e-9)
+
+
+def container_requests(containers: Iterable[Object]) -> tuple[int, int]:
+    """Summed cpu (millicores) and memory (bytes) requests of containers."""
+    cpu = memory = 0
+    for container in containers:
+        requests = (container.get("resources") or {}).get("requests") or {}
+        if "cpu" in requests:
+            cpu += milli_cpu(requests["cpu"])
+        if "memory" in requests:
+            memory += int(parse_quantity(requests["memory"]))
+    return cpu, memory
+
+
+def pod_requests(pod: Object) -> tuple[int, int]:
+    """resource.PodRequests, without overhead: max(sum of containers, any init container)."""
+    spec = pod.get("spec") or {}
+    cpu, memory = container_requests(spec.get("containers") or ())
+    for init in spec.get("initContainers") or ():
+        init_cpu, init_memory = container_requests([init])
+        cpu, memory = max(cpu, init_cpu), max(memory, init_memory)
+    return cpu, memory
+
+
+def qos_class(pod: Object) -> str:
+    """The QoS class the API server records (pkg/apis/core/helper/qos): Guaranteed when every
+    container limits cpu and memory with requests equal to limits, BestEffort when nothing
+    is requested or limited, Burstable otherwise."""
+    spec = pod.get("spec") or {}
+    containers = list(spec.get("containers") or ()) + list(spec.get("initContainers") or ())
+    any_set = False
+    guaranteed = True
+    for container in containers:
+        resources = container.get("resources") or {}
+        requests = {k: v for k, v in (resources.get("requests") or {}).items()
+                    if k in ("cpu", "memory")}
+        limits = {k: v for k, v in (resources.get("limits") or {}).items()
+                  if k in ("cpu", "memory")}
+        any_set = any_set or bool(requests) or bool(limits)
+        for name in ("cpu", "memory"):
+            if name not in limits or (name in requests and (
+                parse_quantity(requests[name]) != parse_quantity(limits[name])
+            )):
+                guaranteed = False
+    if not any_set:
+        return "BestEffort"
+    return "Guaranteed" if guaranteed else "Burstable"

@@ -1,0 +1,148 @@
+"""Decoding a Service: JSON values the Go structs cannot hold are a 400 BadRequest.
+
+The API server decodes a request into a v1.Service before anything else runs; a string
+where an int32 belongs fails there, with encoding/json's words. Sources:
+staging/src/k8s.io/api/core/v1/types.go (the Go types of ServiceSpec and ServicePort),
+encoding/json UnmarshalTypeError (the message).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kubelab import errors
+from kubelab.mock import decode
+
+Object = dict[str, Any]
+
+# ServiceSpec fields by the Go type of their value.
+_SPEC_STRINGS = {
+    "type": "v1.ServiceType",
+    "clusterIP": "string",
+    "externalName": "string",
+    "sessionAffinity": "v1.ServiceAffinity",
+    "loadBalancerIP": "string",
+    "externalTrafficPolicy": "v1.ServiceExternalTrafficPolicy",
+    "internalTrafficPolicy": "v1.ServiceInternalTrafficPolicy",
+    "ipFamilyPolicy": "v1.IPFamilyPolicy",
+    "loadBalancerClass": "string",
+    "trafficDistribution": "string",
+}
+_SPEC_STRING_LISTS = {
+    "clusterIPs": "string",
+    "externalIPs": "string",
+    "loadBalancerSourceRanges": "string",
+    "ipFamilies": "v1.IPFamily",
+}
+_SPEC_BOOLS = ("allocateLoadBalancerNodePorts", "publishNotReadyAddresses")
+_PORT_STRINGS = {"name": "string", "protocol": "v1.Protocol", "appProtocol": "string"}
+
+
+def _json_kind(value: Any, go_type: str) -> str:
+    """UnmarshalTypeError.Value: a number that does not fit an int shows its literal."""
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, (int, float)):
+        return f"number {value}" if go_type.startswith("int") else "number"
+    if isinstance(value, list):
+        return "array"
+    return "object"
+
+
+def _refuse(value: Any, struct: str, path: str, go_type: str) -> errors.ApiError:
+    return errors.bad_request(
+        'Service in version "v1" cannot be handled as a Service: json: cannot unmarshal '
+        f"{_json_kind(value, go_type)} into Go struct field {struct}.{path} of type {go_type}"
+    )
+
+
+def _int32(value: Any, struct: str, path: str) -> None:
+    if value is None:
+        return
+    number = isinstance(value, (int, float)) and not isinstance(value, bool)
+    if not number or value != int(value) or not -(2**31) <= value < 2**31:
+        raise _refuse(value, struct, path, "int32")
+
+
+def _as_int(holder: Object, key: str) -> None:
+    """YAML and Python may give 80.0 where JSON has 80: the decoder takes it as 80."""
+    if isinstance(holder.get(key), float):
+        holder[key] = int(holder[key])
+
+
+def _string(value: Any, struct: str, path: str, go_type: str) -> None:
+    if value is not None and not isinstance(value, str):
+        raise _refuse(value, struct, path, go_type)
+
+
+def _spec_scalars(spec: Object) -> None:
+    for key, go_type in _SPEC_STRINGS.items():
+        _string(spec.get(key), "ServiceSpec", f"spec.{key}", go_type)
+    for key, go_type in _SPEC_STRING_LISTS.items():
+        values = spec.get(key)
+        if values is not None and not isinstance(values, list):
+            raise _refuse(values, "ServiceSpec", f"spec.{key}", f"[]{go_type}")
+        for value in values or []:
+            _string(value, "ServiceSpec", f"spec.{key}", go_type)
+    for key in _SPEC_BOOLS:
+        if spec.get(key) is not None and not isinstance(spec[key], bool):
+            raise _refuse(spec[key], "ServiceSpec", f"spec.{key}", "bool")
+    _int32(spec.get("healthCheckNodePort"), "ServiceSpec", "spec.healthCheckNodePort")
+    _as_int(spec, "healthCheckNodePort")
+    selector = spec.get("selector")
+    if selector is None:
+        return
+    if not isinstance(selector, dict):
+        raise _refuse(selector, "ServiceSpec", "spec.selector", "map[string]string")
+    for key in sorted(selector):
+        _string(selector[key], "ServiceSpec", "spec.selector", "string")
+        if selector[key] is None:
+            selector[key] = ""  # a null map value decodes to ""
+
+
+def _affinity_config(spec: Object) -> None:
+    config = spec.get("sessionAffinityConfig")
+    if config is None:
+        return
+    if not isinstance(config, dict):
+        raise _refuse(
+            config, "ServiceSpec", "spec.sessionAffinityConfig", "v1.SessionAffinityConfig"
+        )
+    client_ip = config.get("clientIP")
+    if client_ip is not None and not isinstance(client_ip, dict):
+        path = "spec.sessionAffinityConfig.clientIP"
+        raise _refuse(client_ip, "SessionAffinityConfig", path, "v1.ClientIPConfig")
+    path = "spec.sessionAffinityConfig.clientIP.timeoutSeconds"
+    _int32((client_ip or {}).get("timeoutSeconds"), "ClientIPConfig", path)
+    if client_ip:
+        _as_int(client_ip, "timeoutSeconds")
+
+
+def _ports(spec: Object) -> None:
+    ports = spec.get("ports")
+    if ports is not None and not isinstance(ports, list):
+        raise _refuse(ports, "ServiceSpec", "spec.ports", "[]v1.ServicePort")
+    for port in ports or []:
+        if not isinstance(port, dict):
+            raise _refuse(port, "ServiceSpec", "spec.ports", "v1.ServicePort")
+        for key in ("port", "nodePort", "targetPort"):
+            if key != "targetPort" or not isinstance(port.get(key), str):  # IntOrString
+                _int32(port.get(key), "ServicePort", f"spec.ports.{key}")
+                _as_int(port, key)
+        for key, go_type in _PORT_STRINGS.items():
+            _string(port.get(key), "ServicePort", f"spec.ports.{key}", go_type)
+
+
+def check_types(svc: Object) -> None:
+    """Refuse, as the API server's decoder does, values of the wrong JSON type."""
+    decode.check(svc, "Service", "v1")  # metadata labels and annotations, the selector
+    spec = svc.get("spec")
+    if spec is None:
+        return
+    if not isinstance(spec, dict):
+        raise _refuse(spec, "Service", "spec", "v1.ServiceSpec")
+    _spec_scalars(spec)
+    _affinity_config(spec)
+    _ports(spec)
