@@ -7,6 +7,7 @@ pkg/api/v1/pod/util.go (IsPodReady, IsPodAvailable).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 from collections.abc import Iterable, Mapping
@@ -127,24 +128,19 @@ def safe_encode(text: str) -> str:
     return "".join(_SAFE_ALPHABET[ord(ch) % len(_SAFE_ALPHABET)] for ch in text)
 
 
-def fnv32a(data: bytes) -> int:
-    value = 0x811C9DC5
-    for byte in data:
-        value ^= byte
-        value = (value * 0x01000193) & 0xFFFFFFFF
-    return value
-
-
 def compute_hash(template: Any, collision_count: int | None = None) -> str:
-    """controller.ComputeHash: FNV-32a of the template, printed in decimal, safely encoded.
+    """controller.ComputeHash: a 32-bit hash of the template (and the collision count),
+    printed in decimal and safely encoded.
 
-    Go hashes its own dump of the struct, so the value differs from a real cluster's; the
-    shape is the same (up to 10 characters from "45678bcdf9", e.g. "5d4f6b8c9").
+    Go hashes its own dump of the struct with FNV-32a, so no value can match a real
+    cluster's; the shape is the same (up to 10 characters from "45678bcdf9", e.g.
+    "5d4f6b8c9"). blake2b cut to 32 bits keeps the spread and runs in C.
     """
     encoded = json.dumps(template, sort_keys=True, separators=(",", ":")).encode()
     if collision_count:
         encoded += str(collision_count).encode()
-    return safe_encode(str(fnv32a(encoded)))
+    value = int.from_bytes(hashlib.blake2b(encoded, digest_size=4).digest(), "big")
+    return safe_encode(str(value))
 
 
 # -- cheap writes ---------------------------------------------------------------------
@@ -157,8 +153,8 @@ def write_status(
     status strategy keeps them, annotations) change. Stored objects are never mutated, so the
     new version may share its spec with the old one.
     """
-    current = api.store.get(plural, stored["metadata"].get("namespace", ""),
-                            stored["metadata"]["name"])
+    current: Object | None = api.store.get(plural, stored["metadata"].get("namespace", ""),
+                                           stored["metadata"]["name"])
     if current is None:
         return stored
     same_annotations = annotations is None or annotations == (
@@ -170,7 +166,8 @@ def write_status(
     if annotations is not None:
         new["metadata"]["annotations"] = annotations
     new["status"] = status
-    return api.store.put(plural, new)
+    written: Object = api.store.put(plural, new)
+    return written
 
 
 # -- quantities (requests, allocatable) ------------------------------------------------

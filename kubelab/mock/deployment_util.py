@@ -48,7 +48,7 @@ def strategy(d: Object) -> Object:
 
 
 def is_rolling(d: Object) -> bool:
-    return strategy(d).get("type", "RollingUpdate") == "RollingUpdate"
+    return bool(strategy(d).get("type", "RollingUpdate") == "RollingUpdate")
 
 
 def int_or_percent(value: Any, total: int, round_up: bool) -> int:
@@ -270,9 +270,9 @@ def remove_condition(status: Object, kind: str) -> None:
 def complete(d: Object, status: Object) -> bool:
     """DeploymentComplete: every replica updated and available, the spec observed."""
     want = replicas(d)
-    return (status.get("updatedReplicas", 0) == want and status.get("replicas", 0) == want
-            and status.get("availableReplicas", 0) == want
-            and status.get("observedGeneration", 0) >= d["metadata"].get("generation", 0))
+    return bool(status.get("updatedReplicas", 0) == want and status.get("replicas", 0) == want
+                and status.get("availableReplicas", 0) == want
+                and status.get("observedGeneration", 0) >= d["metadata"].get("generation", 0))
 
 
 def progressing(d: Object, new: Object) -> bool:
@@ -280,9 +280,10 @@ def progressing(d: Object, new: Object) -> bool:
     old = d.get("status") or {}
     old_old = old.get("replicas", 0) - old.get("updatedReplicas", 0)
     new_old = new.get("replicas", 0) - new.get("updatedReplicas", 0)
-    return (new.get("updatedReplicas", 0) > old.get("updatedReplicas", 0) or new_old < old_old
-            or new.get("readyReplicas", 0) > old.get("readyReplicas", 0)
-            or new.get("availableReplicas", 0) > old.get("availableReplicas", 0))
+    return bool(new.get("updatedReplicas", 0) > old.get("updatedReplicas", 0)
+                or new_old < old_old
+                or new.get("readyReplicas", 0) > old.get("readyReplicas", 0)
+                or new.get("availableReplicas", 0) > old.get("availableReplicas", 0))
 
 
 def timed_out(d: Object, status: Object, now: float, parse: Any) -> bool:

@@ -7,7 +7,6 @@ adopting orphan ReplicaSets, the pod replacement policy alpha field.
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 from kubelab import errors
@@ -111,17 +110,26 @@ class _Sync:
         if not (d["spec"].get("selector") or {}).get("matchLabels") and not (
             d["spec"].get("selector") or {}).get("matchExpressions"):
             return False  # "This deployment is selecting all pods": validation forbids it
+        try:
+            self._run(d)
+        except _Requeue:
+            self.controller.dirty.add(cu.key_of(d))  # a conflict: try again next round
+            self.wrote = True
+        return self.wrote
+
+    def _run(self, d: Object) -> None:
         rs_list = self.controller.replica_sets(self.api, d)
         if cu.is_terminating(d):
             new_rs, old = self.all_replica_sets(rs_list, create=False)
             self.sync_status(old + _present(new_rs), new_rs)
         elif self.check_paused() or d["spec"].get("paused") or self.is_scaling_event(rs_list):
             self.scale_sync(rs_list)
-        elif du.is_rolling(d):
-            self.rollout_rolling(rs_list)
         else:
-            self.rollout_recreate(rs_list)
-        return self.wrote
+            rs_list = self.controller.replica_sets(self.api, d)  # isScalingEvent may write
+            if du.is_rolling(d):
+                self.rollout_rolling(rs_list)
+            else:
+                self.rollout_recreate(rs_list)
 
     # -- writes ---------------------------------------------------------------------------
 
@@ -145,7 +153,12 @@ class _Sync:
             metadata["annotations"] = annotations
         body = {**rs, "metadata": metadata, "spec": spec if spec is not None else rs["spec"]}
         self.wrote = True
-        return self.api.update_object(body)  # type: ignore[no-any-return]
+        try:
+            return self.api.update_object(body)  # type: ignore[no-any-return]
+        except errors.ApiError as err:
+            if err.code in (404, 409):
+                raise _Requeue from err
+            raise
 
     def scale_rs(self, rs: Object, new_scale: int, force: bool = False) -> tuple[bool, Object]:
         """scaleReplicaSetAndRecordEvent / scaleReplicaSet."""
@@ -209,12 +222,13 @@ class _Sync:
     def _create_new(self, old: list[Object], new_revision: int) -> Object | None:
         d = self.d
         collisions = d["status"].get("collisionCount")
-        template = copy.deepcopy(d["spec"].get("template") or {})
+        # Shallow copies: create_object copies the whole ReplicaSet before storing it.
+        template = dict(d["spec"].get("template") or {})
         template_hash = cu.compute_hash(template, collisions)
-        template.setdefault("metadata", {})
+        template["metadata"] = dict(template.get("metadata") or {})
         template["metadata"]["labels"] = {**(template["metadata"].get("labels") or {}),
                                           du.HASH_LABEL: template_hash}
-        selector = copy.deepcopy(d["spec"].get("selector") or {})
+        selector = dict(d["spec"].get("selector") or {})
         selector["matchLabels"] = {**(selector.get("matchLabels") or {}),
                                    du.HASH_LABEL: template_hash}
         spec: Object = {"replicas": 0}
@@ -235,7 +249,8 @@ class _Sync:
         try:
             created = self.api.create_object(rs)
         except errors.ApiError as err:
-            return self._create_failed(rs, err)
+            self._create_failed(rs, err)
+            return None
         self.wrote = True
         self._set_revision(new_revision)
         if du.has_progress_deadline(d):
@@ -566,6 +581,10 @@ class _Sync:
             if stored is not None:
                 fresh.append(stored)
         return fresh
+
+
+class _Requeue(Exception):  # noqa: N818 - a signal, not an error
+    """The ReplicaSets moved under this pass (409/404): sync the Deployment again."""
 
 
 def _status_copy(status: Object | None) -> Object:

@@ -10,7 +10,8 @@ once running. With one, probes run at start + k*periodSeconds; results before
 initialDelaySeconds do not count; successThreshold successes in a row make it ready and
 failureThreshold failures in a row make it unready. What the probe reports is decided by
 `set_probe_result` (by default it succeeds). A pod with no readinessProbe at all follows
-`set_probe_result` at once, since it has no probe timing to follow.
+`set_probe_result` at once, since it has no probe timing to follow. A result set before
+the pod runs applies from its start.
 
 Deletion: a pod with deletionTimestamp keeps running and keeps its readiness (probes go on
 during termination: kubernetes/website#49476) until the grace period ends; then it is
@@ -91,6 +92,7 @@ class Kubelet:
         self.waiting: dict[str, set[cu.Key]] = {}  # node not (yet) there -> pods bound to it
         self.ipam: dict[str, HostLocal] = {}
         self.removal: dict[cu.Key, float] = {}
+        self.early: dict[cu.Key, tuple[str, bool]] = {}  # probe results set before the start
         self.timers = Timers()
         self._writing: cu.Key | None = None
 
@@ -108,6 +110,7 @@ class Kubelet:
 
     def _forget(self, key: cu.Key) -> None:
         self.dirty.discard(key)
+        self.early.pop(key, None)
         self.removal.pop(key, None)
         run = self.runs.pop(key, None)
         if run is not None and run.node in self.ipam:
@@ -199,6 +202,9 @@ class Kubelet:
                     if c.get("readinessProbe")},
             since=now,
         )
+        early = self.early.pop(key, None)
+        if early is not None and early[0] == run.uid:
+            run.desired, run.overridden = early[1], True
         self.runs[key] = run
         return run
 
@@ -208,7 +214,8 @@ class Kubelet:
         key = cu.key_of(pod)
         run = self.runs.get(key)
         if run is None or run.uid != cu.uid_of(pod):
-            return  # not running yet: nothing probes it
+            self.early[key] = (cu.uid_of(pod), ready)  # applies once the pod starts
+            return
         run.advance(api.clock.seconds)
         run.overridden = True
         if run.desired != ready:
