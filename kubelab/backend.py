@@ -6,6 +6,7 @@ Two backends implement it: the simulation (`kubelab.mock`) and a real cluster
 
 from __future__ import annotations
 
+import builtins
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, NamedTuple, Protocol
@@ -94,7 +95,9 @@ class Backend(Protocol):
 
     def read(self, res: Resource, name: str, namespace: str | None) -> Object: ...
 
-    def list(self, res: Resource, namespace: str | None, selector: str | None) -> list[Object]: ...
+    def list(
+        self, res: Resource, namespace: str | None, selector: str | None
+    ) -> builtins.list[Object]: ...
 
     def delete(self, res: Resource, name: str, namespace: str | None) -> None: ...
 
@@ -111,7 +114,7 @@ class Backend(Protocol):
     def request(
         self, target: str, *, from_pod: str | None, from_node: str | None, from_outside: bool,
         namespace: str, n: int,
-    ) -> list[RequestResult]: ...
+    ) -> builtins.list[RequestResult]: ...
 
     def explain(
         self, target: str, *, from_pod: str | None, from_node: str | None, from_outside: bool,

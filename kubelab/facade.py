@@ -6,6 +6,7 @@ annotation); `create` is the strict create. Objects in and out are the API's JSO
 
 from __future__ import annotations
 
+import builtins
 import json
 from typing import Any
 
@@ -19,7 +20,7 @@ from kubelab.kubectl import Table, Text, Yaml, describe, get_table, to_yaml
 LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
 
 
-def load_objects(source: Object | str | list[Object]) -> list[Object]:
+def load_objects(source: Object | str | list[Object]) -> builtins.list[Object]:
     """A dict, a list of dicts, or YAML text (several documents, or a kind: List)."""
     if isinstance(source, str):
         try:
@@ -84,7 +85,7 @@ class Lab:
 
     def apply(
         self, manifest: Object | str | list[Object], namespace: str | None = None
-    ) -> list[Object]:
+    ) -> builtins.list[Object]:
         """Create or update each object, the way `kubectl apply -f` does."""
         return [self._apply_one(obj, namespace) for obj in load_objects(manifest)]
 
@@ -133,7 +134,7 @@ class Lab:
         namespace: str | None = None,
         selector: str | None = None,
         all_namespaces: bool = False,
-    ) -> list[Object]:
+    ) -> builtins.list[Object]:
         """Objects of a kind, optionally filtered by a label selector (`app=web,tier!=db`)."""
         res = resource_for(kind)
         ns = None if all_namespaces else self._ns(res, namespace)
@@ -167,7 +168,9 @@ class Lab:
         """Text shaped like `kubectl describe svc/web`."""
         obj = self.read(kind, name, namespace)
 
-        def related(kind: str, namespace: str | None, selector: str | None) -> list[Object]:
+        def related(
+            kind: str, namespace: str | None, selector: str | None
+        ) -> builtins.list[Object]:
             return self.list(kind, namespace, selector, all_namespaces=namespace is None)
 
         return describe(obj, related, now=self._backend.now())
@@ -188,7 +191,7 @@ class Lab:
 
     def request(self, target: str, *, from_pod: str | None = None, from_node: str | None = None,
                 from_outside: bool = False, namespace: str | None = None,
-                n: int = 1) -> list[RequestResult]:
+                n: int = 1) -> builtins.list[RequestResult]:
         """Send n requests (new connections) to a name, IP:port, node port or LB IP."""
         if sum(bool(x) for x in (from_pod, from_node, from_outside)) > 1:
             raise errors.UsageError("give one client: from_pod=, from_node= or from_outside=True")

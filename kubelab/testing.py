@@ -79,9 +79,9 @@ class BackendContract:
         plane = nodes["kubelab-control-plane"]
         assert {"key": "node-role.kubernetes.io/control-plane", "effect": "NoSchedule"} in [
             {k: t[k] for k in ("key", "effect")} for t in plane["spec"].get("taints", [])]
-        pod_network = ipaddress.ip_network("10.244.0.0/16")
+        pod_network = ipaddress.IPv4Network("10.244.0.0/16")
         for node in nodes.values():
-            assert ipaddress.ip_network(node["spec"]["podCIDR"]).subnet_of(pod_network)
+            assert ipaddress.IPv4Network(node["spec"]["podCIDR"]).subnet_of(pod_network)
 
     # -- Services: defaults and allocation ---------------------------------------------
 
@@ -269,3 +269,97 @@ class BackendContract:
         with pytest.raises(ApiError) as caught:
             lab.set_ready("no-such-pod", True)
         assert str(caught.value) == 'pods "no-such-pod" not found'
+
+    # -- probes: cluster DNS and traffic ------------------------------------------------
+
+    def test_dns_service_name_on_the_search_path(self, lab: Lab) -> None:
+        (svc,) = lab.apply(scenarios.service("web"))
+        answer = lab.resolve("web")
+        fqdn = f"web.{lab.namespace}.svc.cluster.local."
+        assert answer.rcode == "NOERROR"
+        assert [(r.name, r.type, r.value, r.ttl) for r in answer.records] == [
+            (fqdn, "A", svc["spec"]["clusterIP"], 30)]
+        assert answer.tried == (fqdn,)
+        assert answer.answered == fqdn
+
+    def test_dns_unknown_name_tries_every_search_domain_then_the_name(self, lab: Lab) -> None:
+        answer = lab.resolve("nope")
+        ns = lab.namespace
+        assert answer.rcode == "NXDOMAIN"
+        assert answer.records == ()
+        assert answer.tried == (f"nope.{ns}.svc.cluster.local.", "nope.svc.cluster.local.",
+                                "nope.cluster.local.", "nope.")
+
+    def test_dns_absolute_name_is_asked_once(self, lab: Lab) -> None:
+        lab.apply(scenarios.service("web"))
+        fqdn = f"web.{lab.namespace}.svc.cluster.local."
+        assert lab.resolve(fqdn).tried == (fqdn,)
+
+    def test_dns_headless_answers_ready_pod_ips(self, lab: Lab) -> None:
+        lab.apply(scenarios.deployment("db", replicas=2))
+        lab.apply(scenarios.service("db", clusterIP="None"))
+        pods = _ready_pods(lab, "app=db", 2)
+
+        def answered() -> None:
+            answer = lab.resolve("db")
+            assert sorted(r.value for r in answer.records) == sorted(
+                p["status"]["podIP"] for p in pods)
+
+        eventually(lab, answered)
+
+    def test_dns_aaaa_on_ipv4_service_is_empty_not_nxdomain(self, lab: Lab) -> None:
+        lab.apply(scenarios.service("web"))
+        answer = lab.resolve(f"web.{lab.namespace}.svc.cluster.local.", type="AAAA")
+        assert (answer.rcode, answer.records) == ("NOERROR", ())
+
+    def test_requests_reach_every_ready_pod(self, lab: Lab) -> None:
+        lab.apply(scenarios.deployment("web", replicas=3))
+        lab.apply(scenarios.service("web"))
+        pods = {p["metadata"]["name"] for p in _ready_pods(lab, "app=web", 3)}
+        eventually(lab, lambda: _assert_endpoints(lab, "web", 3))
+        results = lab.request("web", n=60)
+        assert {r.outcome for r in results} == {"ok"}
+        assert {r.pod for r in results} == pods
+        assert {r.port for r in results} == {8080}
+
+    def test_request_to_service_without_endpoints_is_refused(self, lab: Lab) -> None:
+        lab.apply(scenarios.service("web"))
+        (result,) = lab.request("web")
+        assert result.outcome == "refused"
+        assert result.pod is None
+
+    def test_unresolvable_name_is_nxdomain(self, lab: Lab) -> None:
+        (result,) = lab.request("no-such-service")
+        assert result.outcome == "nxdomain"
+
+    def test_node_port_from_outside_on_every_node(self, lab: Lab) -> None:
+        lab.apply(scenarios.deployment("web", replicas=2))
+        (svc,) = lab.apply(scenarios.service("web", type="NodePort"))
+        _ready_pods(lab, "app=web", 2)
+        eventually(lab, lambda: _assert_endpoints(lab, "web", 2))
+        node_port = svc["spec"]["ports"][0]["nodePort"]
+        for node in lab.list("nodes"):
+            address = next(a["address"] for a in node["status"]["addresses"]
+                           if a["type"] == "InternalIP")
+            (result,) = lab.request(f"{address}:{node_port}", from_outside=True)
+            assert result.outcome == "ok", (node["metadata"]["name"], result)
+
+    def test_external_traffic_policy_local_keeps_the_client_ip(self, lab: Lab) -> None:
+        lab.apply(scenarios.pod("only", {"app": "web"}, node="kubelab-worker"))
+        (svc,) = lab.apply(scenarios.service("web", type="NodePort",
+                                             externalTrafficPolicy="Local"))
+        _ready_pods(lab, "app=web", 1)
+        eventually(lab, lambda: _assert_endpoints(lab, "web", 1))
+        node_port = svc["spec"]["ports"][0]["nodePort"]
+        addresses = {n["metadata"]["name"]: next(
+            a["address"] for a in n["status"]["addresses"] if a["type"] == "InternalIP")
+            for n in lab.list("nodes")}
+        (local,) = lab.request(f"{addresses['kubelab-worker']}:{node_port}", from_outside=True)
+        assert (local.outcome, local.client_ip) == ("ok", "172.18.0.1")
+        (other,) = lab.request(f"{addresses['kubelab-worker2']}:{node_port}", from_outside=True)
+        assert other.outcome == "timeout"
+
+
+def _assert_endpoints(lab: Lab, service: str, ready: int) -> None:
+    endpoints = _endpoints(lab, service)
+    assert sum(bool(ep["conditions"].get("ready")) for ep in endpoints) == ready

@@ -6,6 +6,7 @@ anything, and the simulation could run in a browser kernel (JupyterLite).
 
 from __future__ import annotations
 
+import builtins
 from datetime import datetime
 
 from kubelab import errors
@@ -60,7 +61,9 @@ class MockBackend:
     def read(self, res: Resource, name: str, namespace: str | None) -> Object:
         return self.api.get(res, name, namespace)
 
-    def list(self, res: Resource, namespace: str | None, selector: str | None) -> list[Object]:
+    def list(
+        self, res: Resource, namespace: str | None, selector: str | None
+    ) -> builtins.list[Object]:
         return self.api.list(res, namespace, selector)
 
     def delete(self, res: Resource, name: str, namespace: str | None) -> None:
@@ -79,7 +82,7 @@ class MockBackend:
         return dns.resolve(self.api, name, qtype, from_pod, namespace)
 
     def request(self, target: str, *, from_pod: str | None, from_node: str | None,
-                from_outside: bool, namespace: str, n: int) -> list[RequestResult]:
+                from_outside: bool, namespace: str, n: int) -> builtins.list[RequestResult]:
         return proxy.request(self.api, target, from_pod=from_pod, from_node=from_node,
                              from_outside=from_outside, namespace=namespace, n=n)
 
