@@ -26,26 +26,37 @@ __all__ = [
 
 
 def connect(
-    backend: str = "mock",
+    backend: str | None = None,
     *,
     seed: int = 0,
     workers: int = 2,
     context: str | None = None,
-    namespace: str = "default",
+    namespace: str | None = None,
 ) -> Lab:
     """A cluster to learn on.
 
     connect() / connect("mock", seed=0): the simulated cluster, shaped like kind's default
-    (one control plane, two workers). connect("kind"): the real kind cluster `kubelab`.
-    connect("kube", context="..."): any cluster your kubeconfig reaches, named explicitly.
+    (one control plane, two workers). connect("kind"): the real kind cluster `kubelab`
+    (`kubelab up` makes it), lessons in the namespace "kubelab". connect("kube",
+    context="..."): any cluster your kubeconfig reaches, named explicitly, lessons in
+    "kubelab-<your user name>". On a real cluster kubelab writes only in namespaces it
+    created (labelled app.kubernetes.io/managed-by=kubelab).
+
+    With no backend named, $KUBELAB_BACKEND decides (default "mock"), and
+    $KUBELAB_CONTEXT gives the context: so CI runs the lessons on kind unchanged.
     """
+    import os
+
+    backend = backend or os.environ.get("KUBELAB_BACKEND") or "mock"
     if backend == "mock":
         from kubelab.mock.backend import MockBackend
 
-        return Lab(MockBackend(seed=seed, workers=workers), namespace=namespace)
+        return Lab(MockBackend(seed=seed, workers=workers), namespace=namespace or "default")
     if backend in ("kind", "kube"):
-        raise SetupError(
-            f'connect("{backend}"): the real-cluster backend is not built yet in this version '
-            "of kubelab; use connect() for the simulated cluster."
-        )
+        from kubelab.kube import open_backend
+
+        real, home = open_backend(
+            backend, context=context or os.environ.get("KUBELAB_CONTEXT") or None,
+            namespace=namespace)
+        return Lab(real, namespace=home)
     raise UsageError(f'unknown backend {backend!r}: use "mock", "kind" or "kube"')

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import builtins
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
@@ -16,6 +16,9 @@ from kubelab import errors, merge
 from kubelab.backend import Backend, ClusterInfo, DnsAnswer, Object, RequestResult
 from kubelab.kinds import Resource, resource_for, resource_for_object
 from kubelab.kubectl import Table, Text, Yaml, describe, get_table, to_yaml
+
+if TYPE_CHECKING:  # the diagrams are imported when first drawn: `import kubelab` stays light
+    from kubelab.diagrams import Diagram, Explanation
 
 LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
 
@@ -207,6 +210,65 @@ class Lab:
         return Text(self._backend.explain(target, from_pod=from_pod, from_node=from_node,
                                           from_outside=from_outside,
                                           namespace=namespace or self.namespace))
+
+    # -- diagrams: what happened, drawn ----------------------------------------------------
+
+    def diagram(self, namespace: str | None = None, all_namespaces: bool = False) -> Diagram:
+        """The cluster: nodes holding their pods, Services and the pods their selectors pick.
+
+        One namespace (the lab's by default; kube-system only when asked), or all of them.
+        """
+        from kubelab import diagrams
+
+        ns = namespace or self.namespace
+        where = "all namespaces" if all_namespaces else f"namespace {ns}"
+        data = diagrams.gather(self, ns, all_namespaces)
+        return diagrams.Diagram(diagrams.cluster_graph(data, f"cluster {self.info.name} · {where}"))
+
+    def diagram_service(self, name: str, namespace: str | None = None) -> Diagram:
+        """One Service: entry points, its selector against each pod, its EndpointSlices, and
+        the port chain port → targetPort → containerPort on every pod."""
+        from kubelab import diagrams
+
+        ns = namespace or self.namespace
+        self.read("services", name, ns)  # a missing Service is the API server's 404
+        data = diagrams.gather(self, ns)
+        return diagrams.Diagram(diagrams.service_graph(data, name, ns))
+
+    def diagram_dns(self, answer: DnsAnswer) -> Diagram:
+        """A DNS answer (from `resolve`): the names tried along the search path, the records."""
+        from kubelab import diagrams
+
+        return diagrams.Diagram(diagrams.dns_graph(answer))
+
+    def diagram_request(
+        self, results: builtins.list[RequestResult] | RequestResult
+    ) -> Diagram:
+        """Requests (from `request`): the path client → ... → pod, with counts per pod."""
+        from kubelab import diagrams
+
+        if isinstance(results, RequestResult):
+            results = [results]
+        if not results:
+            raise errors.UsageError("diagram_request() needs the results of lab.request(...)")
+        return diagrams.Diagram(diagrams.request_graph(results))
+
+    def why_not(self, service: str, pod: str, namespace: str | None = None) -> Explanation:
+        """Why a pod does (not) get a Service's traffic: labels, namespace, readiness, ports."""
+        from kubelab import diagrams
+
+        ns = namespace or self.namespace
+        svc = self.read("services", service, ns)
+        try:
+            target = self.read("pods", pod, ns)
+        except errors.ApiError as err:
+            others = [p for p in self.list("pods", all_namespaces=True)
+                      if p["metadata"]["name"] == pod]
+            if err.code != 404 or not others:
+                raise
+            target = others[0]  # in another namespace: the explanation says so
+        slices = self.list("endpointslices", ns, selector=f"kubernetes.io/service-name={service}")
+        return diagrams.why_not(svc, target, slices)
 
     # -- internals ------------------------------------------------------------------------
 

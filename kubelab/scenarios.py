@@ -2,7 +2,8 @@
 
 The pods run agnhost's `netexec`, the HTTP server Kubernetes' own Service e2e tests use:
 it answers /hostname with the pod's name and /clientip with the caller's address, so
-the same lesson works on the simulation and on a real cluster.
+the same lesson works on the simulation and on a real cluster. `--delay-shutdown=30`
+keeps a deleted pod serving through its 30 s grace period, as the simulation shows it.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ def deployment(
                     "containers": [{
                         "name": "app",
                         "image": AGNHOST_IMAGE,
-                        "args": ["netexec", f"--http-port={port}"],
+                        "args": ["netexec", f"--http-port={port}", "--delay-shutdown=30"],
                         "ports": [{"name": port_name, "containerPort": port}],
                     }],
                 },
@@ -70,7 +71,7 @@ def pod(name: str, labels: dict[str, str] | None = None, port: int = 8080,
         "containers": [{
             "name": "app",
             "image": AGNHOST_IMAGE,
-            "args": ["netexec", f"--http-port={port}"],
+            "args": ["netexec", f"--http-port={port}", "--delay-shutdown=30"],
             "ports": [{"name": "http", "containerPort": port}],
         }],
     }

@@ -181,6 +181,18 @@ def test_owners_of_system_pods(lab: kubelab.Lab) -> None:
     assert len({p["metadata"]["labels"]["controller-revision-hash"] for p in proxies}) == 1
 
 
+@pytest.mark.parametrize("component", [
+    "etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler"])
+def test_static_pods_skip_service_account_admission(lab: kubelab.Lab, component: str) -> None:
+    mirror = lab.read("pod", f"{component}-kubelab-control-plane", namespace="kube-system")
+    assert "serviceAccountName" not in mirror["spec"]
+    assert "serviceAccount" not in mirror["spec"]
+    volumes = [v["name"] for v in mirror["spec"]["volumes"]]
+    assert not any(name.startswith("kube-api-access-") for name in volumes)
+    mounts = [m["name"] for m in mirror["spec"]["containers"][0]["volumeMounts"]]
+    assert not any(name.startswith("kube-api-access-") for name in mounts)
+
+
 def test_addons_are_settled_deployments(lab: kubelab.Lab) -> None:
     coredns = lab.read("deploy", "coredns", namespace="kube-system")
     assert coredns["status"]["readyReplicas"] == coredns["status"]["availableReplicas"] == 2

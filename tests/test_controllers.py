@@ -470,6 +470,7 @@ def test_graceful_deletion_takes_the_grace_period(lab: kubelab.Lab) -> None:
     lab.delete("pod", "web")
     terminating = lab.read("pod", "web")
     assert terminating["metadata"]["deletionTimestamp"] == "2026-01-01T09:00:05Z"
+    assert terminating["metadata"]["generation"] == 2  # rest.BeforeDelete bumps it
     assert ready(terminating) == "True"  # probes go on while terminating (upstream)
     lab.advance(4)
     lab.read("pod", "web")

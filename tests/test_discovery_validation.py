@@ -47,6 +47,19 @@ def refusal(api: ApiServer, obj: dict[str, Any]) -> str:
     return str(caught.value)
 
 
+def test_a_wrongly_typed_topology_fails_decoding(api: ApiServer) -> None:
+    obj = endpoint_slice()
+    obj["endpoints"][0]["deprecatedTopology"] = {"zone": 1}
+    with pytest.raises(ApiError) as caught:
+        api.create_object(obj)
+    assert (caught.value.code, str(caught.value)) == (
+        400,
+        'EndpointSlice in version "v1" cannot be handled as a EndpointSlice: json: cannot '
+        "unmarshal number into Go struct field Endpoint.endpoints.deprecatedTopology of type "
+        "string",
+    )
+
+
 def test_slice_defaults_and_generation(api: ApiServer) -> None:
     created = api.create_object(endpoint_slice())
     assert created["ports"] == [{"port": 80, "name": "", "protocol": "TCP"}]

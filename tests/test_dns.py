@@ -349,6 +349,19 @@ def test_answers_follow_store_changes(api: ApiServer) -> None:
     assert lookup(local, "new.default.svc.cluster.local", "A")[0] == "NXDOMAIN"
 
 
+def test_a_pod_resolving_again_follows_store_changes_and_shuffles() -> None:
+    local = build_cluster(7)
+    assert dns.resolve(local, "new").rcode == "NXDOMAIN"
+    local.store.put("services", service("new", "default", "10.96.5.5", [port("http", 80)]))
+    answer = dns.resolve(local, "new")
+    assert (answer.answered, rows(answer.records)) == (
+        "new.default.svc.cluster.local.",
+        [("new.default.svc.cluster.local.", "A", "10.96.5.5", 30)])
+    assert dns.resolve(local, "new") == answer
+    orders = {tuple(r.value for r in dns.resolve(local, "db").records) for _ in range(30)}
+    assert len(orders) > 1  # every resolve gets CoreDNS's next shuffle
+
+
 def test_endpoint_readiness_change_changes_headless_answer() -> None:
     local = build_cluster()
     slice_ = local.store.get("endpointslices", "default", "empty-abcde")

@@ -134,8 +134,11 @@ def test_same_seed_same_cluster_different_seed_different_ips() -> None:
     assert build(0) != build(1)
 
 
-def test_connect_real_backends_say_they_are_not_built_yet() -> None:
-    with pytest.raises(kubelab.SetupError, match="not built yet"):
+def test_connect_kind_without_a_cluster_names_the_fix(tmp_path, monkeypatch) -> None:
+    empty = tmp_path / "kubeconfig"
+    empty.write_text("apiVersion: v1\nkind: Config\ncontexts: []\n")
+    monkeypatch.setenv("KUBECONFIG", str(empty))
+    with pytest.raises(kubelab.SetupError, match="kubelab up"):
         kubelab.connect("kind")
 
 

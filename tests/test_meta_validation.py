@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from kubelab.errors import ApiError
+from kubelab.kinds import resource_for
 from kubelab.mock import meta, workloads
 from kubelab.mock.api import ApiServer
 
@@ -203,6 +204,14 @@ def test_invalid_status_aggregates_generate_name_and_name(api: ApiServer) -> Non
     assert [cause["field"] for cause in error.causes] == ["metadata.generateName", "metadata.name"]
 
 
+def test_generate_name_is_cut_to_58_characters_before_the_random_suffix(
+    api: ApiServer,
+) -> None:
+    created = api.create_object({**pod(""), "metadata": {"generateName": "a" * 70}})
+    name = created["metadata"]["name"]
+    assert name[:58] == "a" * 58 and len(name) == 63 and "a" not in name[58:]
+
+
 def test_refused_request_leaves_the_store_unchanged(api: ApiServer) -> None:
     before = (api.store.revision, copy.deepcopy(list(api.store.items("pods"))))
     bad = pod(labels={"app": "-web"})
@@ -223,6 +232,22 @@ def test_refused_request_leaves_the_store_unchanged(api: ApiServer) -> None:
             pod(annotations={"ready": True}),
             'Pod in version "v1" cannot be handled as a Pod: json: cannot unmarshal bool into '
             "Go struct field ObjectMeta.metadata.annotations of type string",
+        ),
+        (
+            pod(labels=["app=web"]),
+            'Pod in version "v1" cannot be handled as a Pod: json: cannot unmarshal array into '
+            "Go struct field ObjectMeta.metadata.labels of type map[string]string",
+        ),
+        (
+            {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "x", "labels": "a"}},
+            'Namespace in version "v1" cannot be handled as a Namespace: json: cannot unmarshal '
+            "string into Go struct field ObjectMeta.metadata.labels of type map[string]string",
+        ),
+        (
+            {"apiVersion": "v1", "kind": "Node", "metadata": {"name": "n"},
+             "status": {"capacity": {"cpu": "lots"}}},
+            'Node in version "v1" cannot be handled as a Node: quantities must match the '
+            "regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'",
         ),
     ],
 )
@@ -265,6 +290,14 @@ def test_namespace_update_keeps_finalizers_status_and_name_label(api: ApiServer)
         {"finalizers": ["kubernetes"]},
         {"phase": "Active"},
     )
+
+
+def test_the_registry_marks_a_deleted_namespace_terminating(api: ApiServer) -> None:
+    api.create_object({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "lab"}})
+    api.delete_object(resource_for("namespaces"), "lab", None)
+    namespace = api.get(resource_for("namespaces"), "lab", None)
+    assert namespace["status"]["phase"] == "Terminating"
+    assert namespace["metadata"]["deletionTimestamp"] == api.clock.timestamp()
 
 
 def test_namespace_finalizer_names(api: ApiServer) -> None:

@@ -392,6 +392,16 @@ def test_aggregate_status_lists_every_cause(api: ApiServer) -> None:
             "Container.spec.containers.ports of type v1.ContainerPort",
         ),
         (
+            {"ports": [{"containerPort": 80.5}]},
+            "json: cannot unmarshal number 80.5 into Go struct field "
+            "ContainerPort.spec.containers.ports.containerPort of type int32",
+        ),
+        (
+            {"ports": [{"containerPort": 2**31}]},
+            "json: cannot unmarshal number 2147483648 into Go struct field "
+            "ContainerPort.spec.containers.ports.containerPort of type int32",
+        ),
+        (
             {"resources": {"limits": {"cpu": "half"}}},
             "quantities must match the regular expression "
             "'^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 import random
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -391,6 +392,40 @@ def test_requested_load_balancer_ip(api: ApiServer, requested: str, ingress: str
     api.create(service("lb", type="LoadBalancer", loadBalancerIP=requested, ports=[PORT]))
     found = _ingress(api, "lb")
     assert (found[0]["ip"] if found else None) == ingress
+
+
+def test_a_requested_address_that_is_taken_is_given_once_freed(api: ApiServer) -> None:
+    api.create(service("first", type="LoadBalancer", ports=[PORT]))
+    api.create(service("second", type="LoadBalancer", loadBalancerIP="172.18.0.5", ports=[PORT]))
+    assert _ingress(api, "second") == []  # docker refuses an address in use: pending
+    api.delete(SVC, "first", "default")
+    assert _ingress(api, "second")[0]["ip"] == "172.18.0.5"
+
+
+def test_the_load_balancer_controller_only_looks_at_changed_services(api: ApiServer) -> None:
+    (controller,) = [c for c in api.controllers if type(c).__name__ == "LoadBalancerController"]
+    for i in range(20):
+        api.create(service(f"plain{i}", ports=[PORT]))
+    looked_at: list[tuple[str, str]] = []
+    get, items = api.store.get, api.store.items
+
+    def spy_get(plural: str, namespace: str, name: str) -> Object | None:
+        if plural == "services":
+            looked_at.append((namespace, name))
+        return get(plural, namespace, name)
+
+    def spy_items(plural: str, namespace: str | None = None) -> Iterator[Object]:
+        for obj in items(plural, namespace):
+            if plural == "services":
+                looked_at.append((obj["metadata"]["namespace"], obj["metadata"]["name"]))
+            yield obj
+
+    controller.sync(api)
+    api.store.get = spy_get  # type: ignore[method-assign]
+    api.store.items = spy_items  # type: ignore[method-assign]
+    api.create(service("lb", type="LoadBalancer", ports=[PORT]))
+    assert ("default", "lb") in looked_at
+    assert not [name for _, name in looked_at if name.startswith("plain")]  # no rescans
 
 
 def test_status_follows_the_ports(api: ApiServer) -> None:

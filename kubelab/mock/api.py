@@ -12,23 +12,36 @@ Per-kind rules live in Handlers (one module each); controllers react after each 
 
 from __future__ import annotations
 
-import copy
+import contextlib
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any, Protocol
 
 from kubelab import errors, selectors
 from kubelab.kinds import Resource, resource_for_object
-from kubelab.mock import meta
+from kubelab.mock import decode, meta
 from kubelab.mock.clock import Clock
 from kubelab.mock.field import FieldError, raise_if_any
-from kubelab.mock.store import Object, Store
+from kubelab.mock.heap import HeapPolicy
+from kubelab.mock.store import Object, Store, copy_object
 
 Finish = Callable[[bool], None]  # called with success=True to commit, False to roll back
 
 
 def _noop_finish(success: bool) -> None:
     return None
+
+
+@contextlib.contextmanager
+def _allocations(finish: Finish) -> Iterator[None]:
+    """The rest of a write after begin_create/begin_update: what they allocated is kept if
+    it succeeds and handed back if anything fails."""
+    try:
+        yield
+    except BaseException:
+        finish(False)
+        raise
+    finish(True)
 
 
 class Handler:
@@ -56,7 +69,7 @@ class Handler:
     def prepare_update(self, new: Object, old: Object) -> None:
         """strategy.PrepareForUpdate: by default status cannot change through the main resource."""
         if "status" in old:
-            new["status"] = copy.deepcopy(old["status"])
+            new["status"] = copy_object(old["status"])
         else:
             new.pop("status", None)
 
@@ -93,6 +106,10 @@ class Controller(Protocol):
 
 
 _NAME_CHARS = "bcdfghjklmnpqrstvwxz2456789"  # k8s.io/apimachinery/pkg/util/rand alphanumerics
+_UUID_KEEP = ~((0xF << 76) | (0xC << 60)) & (2**128 - 1)  # all but version and variant
+_UUID_SET = (0x4 << 76) | (0x8 << 60)
+_RANDOM_LENGTH = 5  # names.randomLength
+_MAX_GENERATED_BASE = 63 - _RANDOM_LENGTH  # names.maxGeneratedNameLength
 
 
 class ApiServer:
@@ -107,6 +124,7 @@ class ApiServer:
         self._rngs: dict[str, random.Random] = {}
         # Per-cluster state of modules beyond the API (e.g. the data plane's affinity table).
         self.extensions: dict[str, Any] = {}
+        self.heap = HeapPolicy()
         self.store.subscribe(self._tell_controllers)
 
     # -- randomness: one seeded stream per purpose, so one use never shifts another --------
@@ -117,14 +135,15 @@ class ApiServer:
         return self._rngs[purpose]
 
     def random_suffix(self, length: int = 5) -> str:
-        rng = self.rng("names")
-        return "".join(rng.choice(_NAME_CHARS) for _ in range(length))
+        choice = self.rng("names").choice
+        return "".join([choice(_NAME_CHARS) for _ in range(length)])
 
     def new_uid(self) -> str:
+        """A version-4 UUID, as the API server's uuid.NewUUID gives: 128 random bits with
+        the version nibble set to 4 and the variant bits to 10."""
         value = self.rng("uids").getrandbits(128)
+        value = (value & _UUID_KEEP) | _UUID_SET
         hexed = f"{value:032x}"
-        # A version-4 UUID, as the API server's uuid.NewUUID gives.
-        hexed = hexed[:12] + "4" + hexed[13:16] + "89ab"[int(hexed[16], 16) % 4] + hexed[17:]
         return f"{hexed[:8]}-{hexed[8:12]}-{hexed[12:16]}-{hexed[16:20]}-{hexed[20:]}"
 
     # -- reads ----------------------------------------------------------------------------
@@ -133,7 +152,7 @@ class ApiServer:
         obj = self.store.get(res.plural, self._ns(res, namespace), name)
         if obj is None:
             raise errors.not_found(res.plural, name, res.group)
-        return copy.deepcopy(obj)
+        return copy_object(obj)
 
     def list(
         self, res: Resource, namespace: str | None, selector: str | None = None
@@ -141,7 +160,7 @@ class ApiServer:
         requirements = selectors.parse(selector)
         ns = self._ns(res, namespace) if namespace is not None else None
         return [
-            copy.deepcopy(obj)
+            copy_object(obj)
             for obj in self.store.items(res.plural, ns)
             if selectors.matches(requirements, obj["metadata"].get("labels"))
         ]
@@ -149,41 +168,35 @@ class ApiServer:
     # -- writes from clients: each runs the controllers afterwards -------------------------
 
     def create(self, obj: Object, namespace: str | None = None) -> Object:
-        created = self.create_object(obj, namespace)
-        self.reconcile()
-        return self.get(
-            resource_for_object(created),
-            created["metadata"]["name"],
-            created["metadata"].get("namespace"),
-        )
+        return self._settled(self.create_object(obj, namespace))
 
     def replace(self, obj: Object, namespace: str | None = None) -> Object:
-        updated = self.update_object(obj, namespace)
-        self.reconcile()
-        return self.get(
-            resource_for_object(updated),
-            updated["metadata"]["name"],
-            updated["metadata"].get("namespace"),
-        )
+        return self._settled(self.update_object(obj, namespace))
 
     def delete(self, res: Resource, name: str, namespace: str | None) -> None:
         self.delete_object(res, name, namespace)
         self.reconcile()
 
+    def _settled(self, written: Object) -> Object:
+        """After a client's write: the controllers run, then the object as they left it."""
+        self.reconcile()
+        metadata = written["metadata"]
+        return self.get(resource_for_object(written), metadata["name"], metadata.get("namespace"))
+
     # -- writes (also used by controllers, which write through the API like real ones) ----
 
     def create_object(self, obj: Object, namespace: str | None = None) -> Object:
-        obj = copy.deepcopy(obj)
+        obj = copy_object(obj)
         res = resource_for_object(obj)
         handler = self.handlers.get(res.plural, Handler())
         metadata = obj.setdefault("metadata", {})
         if not isinstance(metadata, dict):
             raise errors.bad_request("metadata must be an object")
         ns = self._admit_namespace(res, metadata, namespace)
+        decode.check(obj, res.kind, res.version)
         handler.default(obj)
         name_for_errors = metadata.get("name") or metadata.get("generateName") or ""
-        finish = handler.begin_create(obj)
-        try:
+        with _allocations(handler.begin_create(obj)):
             handler.prepare_create(obj)
             self._fill_create_metadata(metadata, ns, handler.tracks_generation)
             name_for_errors = metadata.get("name", "")
@@ -193,14 +206,10 @@ class ApiServer:
             if self.store.get(res.plural, ns, metadata["name"]) is not None:
                 raise errors.already_exists(res.plural, metadata["name"], res.group)
             self.store.put(res.plural, obj)
-        except BaseException:
-            finish(False)
-            raise
-        finish(True)
         return obj
 
     def update_object(self, obj: Object, namespace: str | None = None) -> Object:
-        obj = copy.deepcopy(obj)
+        obj = copy_object(obj)
         res = resource_for_object(obj)
         handler = self.handlers.get(res.plural, Handler())
         metadata = obj.setdefault("metadata", {})
@@ -214,25 +223,20 @@ class ApiServer:
         given = metadata.get("resourceVersion")
         if given and given != old["metadata"]["resourceVersion"]:
             raise errors.conflict(res.plural, name, res.group)
+        decode.check(obj, res.kind, res.version)
         handler.default(obj)
         handler.prepare_update(obj, old)
         meta.carry_over(metadata, old["metadata"])
         if handler.tracks_generation and not meta.same_ignoring_meta(obj, old):
             metadata["generation"] = old["metadata"].get("generation", 1) + 1
-        finish = handler.begin_update(obj, old)
-        try:
+        with _allocations(handler.begin_update(obj, old)):
             problems = meta.validate_object_meta_update(metadata, old["metadata"])
             problems += meta.validate_object_meta(metadata, res.namespaced, handler.name_errors)
             problems += handler.validate_update(obj, old)
             raise_if_any(res.kind, res.group, name, problems)
             if obj == old:  # a no-op update keeps the resourceVersion, as etcd3 does
-                finish(True)
                 return old
             self.store.put(res.plural, obj)
-        except BaseException:
-            finish(False)
-            raise
-        finish(True)
         return obj
 
     def update_status(self, obj: Object) -> Object:
@@ -244,8 +248,8 @@ class ApiServer:
             raise errors.not_found(res.plural, meta_["name"], res.group)
         if old.get("status") == obj.get("status"):
             return old
-        new = copy.deepcopy(old)
-        new["status"] = copy.deepcopy(obj.get("status"))
+        new = copy_object(old)
+        new["status"] = copy_object(obj.get("status"))
         return self.store.put(res.plural, new)
 
     def delete_object(self, res: Resource, name: str, namespace: str | None) -> None:
@@ -262,14 +266,22 @@ class ApiServer:
         grace = handler.graceful(obj)
         if grace:
             if "deletionTimestamp" not in obj["metadata"]:
-                marked = copy.deepcopy(obj)
-                marked["metadata"]["deletionTimestamp"] = self.clock.timestamp(
-                    self.clock.seconds + grace
-                )
-                marked["metadata"]["deletionGracePeriodSeconds"] = int(grace)
-                self.store.put(res.plural, marked)
+                self.store.put(res.plural, self._marked_for_deletion(obj, grace))
             return
         self.remove_object(res, ns, name)
+
+    def _marked_for_deletion(self, obj: Object, grace: float) -> Object:
+        """rest.BeforeDelete on a first graceful delete: deletionTimestamp and grace period
+        set, and metadata.generation bumped where the kind tracks it (controllers must see
+        the change of intent). Source: staging/src/k8s.io/apiserver/pkg/registry/rest/
+        delete.go."""
+        marked = {**obj, "metadata": dict(obj["metadata"])}
+        metadata = marked["metadata"]
+        metadata["deletionTimestamp"] = self.clock.timestamp(self.clock.seconds + grace)
+        metadata["deletionGracePeriodSeconds"] = int(grace)
+        if metadata.get("generation", 0) > 0:
+            metadata["generation"] += 1
+        return marked
 
     def remove_object(self, res: Resource, namespace: str, name: str) -> None:
         """Take an object out of the store for good (graceful deletion has ended)."""
@@ -286,6 +298,7 @@ class ApiServer:
             for controller in self.controllers:
                 wrote = controller.sync(self) or wrote
             if not wrote:
+                self.heap.after_writes(self.store.revision)
                 return
         raise RuntimeError("the simulated controllers did not settle; this is a kubelab bug")
 
@@ -348,9 +361,14 @@ class ApiServer:
             )
         return ns
 
+    def _generated_name(self, base: str) -> str:
+        """SimpleNameGenerator: the base cut to 58 characters, then 5 random ones
+        (staging/src/k8s.io/apiserver/pkg/storage/names/generate.go)."""
+        return base[:_MAX_GENERATED_BASE] + self.random_suffix(_RANDOM_LENGTH)
+
     def _fill_create_metadata(self, metadata: Object, namespace: str, generation: bool) -> None:
         if not metadata.get("name") and metadata.get("generateName"):
-            metadata["name"] = metadata["generateName"] + self.random_suffix()
+            metadata["name"] = self._generated_name(metadata["generateName"])
         for server_owned in (
             "uid",
             "resourceVersion",

@@ -15,10 +15,10 @@ import re
 from typing import Any
 
 from kubelab import selectors
-from kubelab.mock import decode, field, gofmt, meta, podspec
+from kubelab.mock import field, gofmt, meta, podspec
 from kubelab.mock.api import Finish, Handler
 from kubelab.mock.field import FieldError
-from kubelab.mock.poddefaults import containers_of, default_pod_spec, sorted_keys
+from kubelab.mock.poddefaults import default_pod_spec, sorted_keys
 
 Object = dict[str, Any]
 Errors = list[FieldError]
@@ -242,22 +242,13 @@ def default_replica_set(obj: Object) -> None:
 
 class _ReplicatedHandler(Handler):
     tracks_generation = True
-    kind = ""
-
-    def _decode(self, obj: Object) -> None:
-        decode.check(obj, self.kind, "v1")
-        template_spec = ((obj.get("spec") or {}).get("template") or {}).get("spec") or {}
-        decode.check_quantities(obj, self.kind, "v1", containers_of(template_spec))
 
     def validate_update(self, new: Object, old: Object) -> list[FieldError]:
         return self.validate_create(new) + selector_immutable(new, old)
 
 
 class DeploymentHandler(_ReplicatedHandler):
-    kind = "Deployment"
-
     def default(self, obj: Object) -> None:
-        self._decode(obj)
         default_deployment(obj)
 
     def prepare_create(self, obj: Object) -> None:
@@ -269,18 +260,12 @@ class DeploymentHandler(_ReplicatedHandler):
 
     def begin_update(self, new: Object, old: Object) -> Finish:
         """Annotation changes also bump the generation (they are copied to ReplicaSets)."""
-        new_meta, old_meta = new["metadata"], old["metadata"]
-        same_generation = new_meta.get("generation") == old_meta.get("generation")
-        if same_generation and new_meta.get("annotations") != old_meta.get("annotations"):
-            new_meta["generation"] = old_meta.get("generation", 1) + 1
+        meta.bump_generation_if_changed(new["metadata"], old["metadata"], "annotations")
         return _noop
 
 
 class ReplicaSetHandler(_ReplicatedHandler):
-    kind = "ReplicaSet"
-
     def default(self, obj: Object) -> None:
-        self._decode(obj)
         default_replica_set(obj)
 
     def prepare_create(self, obj: Object) -> None:

@@ -14,7 +14,8 @@ from __future__ import annotations
 import ipaddress
 from typing import Any
 
-from kubelab.mock import corefields, decode, field, gofmt, meta
+from kubelab import errors
+from kubelab.mock import corefields, field, gofmt, meta
 from kubelab.mock.api import Handler
 from kubelab.mock.field import FieldError
 
@@ -22,6 +23,8 @@ Object = dict[str, Any]
 Errors = list[FieldError]
 
 NAME_LABEL = "kubernetes.io/metadata.name"  # v1.LabelMetadataName
+# plugin/pkg/admission/namespace/lifecycle: these may not be deleted.
+IMMORTAL_NAMESPACES = ("default", "kube-public", "kube-system")
 STANDARD_FINALIZERS = ("kubernetes", "orphan", "foregroundDeletion")
 
 
@@ -35,11 +38,10 @@ def finalizer_errors(name: str, path: str) -> Errors:
 
 
 class NamespaceHandler(Handler):
-    """Namespace names are DNS-1123 labels. Deletion is left to the API server's default;
-    the namespace lifecycle (Terminating, then gone) belongs to its controller."""
+    """Namespace names are DNS-1123 labels. A delete marks the namespace Terminating; the
+    namespace controller deletes its content, then removes it (kubelab.mock.namespaces)."""
 
     def default(self, obj: Object) -> None:
-        decode.check(obj, "Namespace", "v1")
         metadata = obj.setdefault("metadata", {})
         if metadata.get("name"):
             metadata.setdefault("labels", {})
@@ -50,6 +52,18 @@ class NamespaceHandler(Handler):
 
     def name_errors(self, name: str) -> list[str]:
         return meta.dns1123_label_errors(name)
+
+    def begin_delete(self, obj: Object, now: str) -> Object | None:
+        """The namespace registry's Delete: deletionTimestamp and phase Terminating while the
+        "kubernetes" finalizer holds it; NamespaceLifecycle admission keeps the three
+        system namespaces."""
+        name = obj["metadata"]["name"]
+        if name in IMMORTAL_NAMESPACES:
+            raise errors.forbidden("namespaces", name, "this namespace may not be deleted")
+        if "deletionTimestamp" in obj["metadata"]:
+            return obj
+        return {**obj, "metadata": {**obj["metadata"], "deletionTimestamp": now},
+                "status": {**(obj.get("status") or {}), "phase": "Terminating"}}
 
     def prepare_create(self, obj: Object) -> None:
         spec = obj.setdefault("spec", {})
@@ -119,7 +133,6 @@ class NodeHandler(Handler):
     """Nodes are registered with their status (by the kubelet, here by the cluster)."""
 
     def default(self, obj: Object) -> None:
-        decode.check(obj, "Node", "v1")
         status = obj.get("status")
         if isinstance(status, dict) and status.get("capacity") and "allocatable" not in status:
             status["allocatable"] = dict(status["capacity"])

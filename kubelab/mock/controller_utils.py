@@ -10,17 +10,44 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from collections.abc import Iterable, Mapping
-from typing import Any
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, TypeVar
 
+from kubelab.mock.decode import parse_quantity
 from kubelab.mock.store import Object
+from kubelab.mock.timers import Timers
 
 Key = tuple[str, str]  # (namespace, name)
+Marked = TypeVar("Marked", str, tuple[Any, ...])  # what a work queue holds: sortable keys
 
 TERMINAL_PHASES = ("Succeeded", "Failed")
 
 # k8s.io/apimachinery/pkg/util/rand: the consonants and digits that never spell words.
 _SAFE_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
+
+
+# -- the work loop -----------------------------------------------------------------------
+
+
+def sync_each(dirty: set[Marked], sync_one: Callable[[Marked], bool]) -> bool:
+    """One pass of a controller's work queue: every marked key once, in sorted order (so
+    runs repeat exactly), the marks cleared first so that this pass may mark keys for the
+    next. True when any sync wrote."""
+    if not dirty:
+        return False
+    keys = sorted(dirty)
+    dirty.clear()
+    wrote = False
+    for key in keys:
+        wrote = sync_one(key) or wrote
+    return wrote
+
+
+def wake_due(timers: Timers, now: float, dirty: set[Any]) -> list[Any]:
+    """Mark the keys whose timed work has come (Timers.pop_due); returns them."""
+    due = timers.pop_due(now)
+    dirty.update(due)
+    return due
 
 
 def key_of(obj: Object) -> Key:
@@ -38,6 +65,25 @@ def controller_ref(obj: Object) -> dict[str, Any] | None:
         if ref.get("controller"):
             return dict(ref)
     return None
+
+
+class OwnerIndex:
+    """Dependents by the uid of their controller (the informers' controllerRef index)."""
+
+    def __init__(self) -> None:
+        self.by_owner: dict[str, set[str]] = {}  # owner uid -> dependent names
+        self.owner_of: dict[Key, str] = {}
+
+    def add(self, key: Key, owner: str) -> None:
+        self.owner_of[key] = owner
+        self.by_owner.setdefault(owner, set()).add(key[1])
+
+    def forget(self, key: Key) -> str | None:
+        """Drop a dependent from the index; the uid of the owner it had, if any."""
+        owner = self.owner_of.pop(key, None)
+        if owner is not None:
+            self.by_owner.get(owner, set()).discard(key[1])
+        return owner
 
 
 def new_controller_ref(owner: Object, api_version: str, kind: str) -> dict[str, Any]:
@@ -172,30 +218,10 @@ def write_status(
 
 # -- quantities (requests, allocatable) ------------------------------------------------
 
-_SUFFIXES = {
-    "Ki": 1024, "Mi": 1024**2, "Gi": 1024**3, "Ti": 1024**4, "Pi": 1024**5, "Ei": 1024**6,
-    "n": 1e-9, "u": 1e-6, "m": 1e-3, "": 1, "k": 1e3, "M": 1e6, "G": 1e9, "T": 1e12,
-    "P": 1e15, "E": 1e18,
-}
-
-
-def parse_quantity(value: Any) -> float:
-    """resource.Quantity as a number (cpu in cores, memory in bytes); bad input counts 0."""
-    text = str(value).strip()
-    for suffix in sorted(_SUFFIXES, key=len, reverse=True):
-        if suffix and text.endswith(suffix):
-            number = text[: -len(suffix)]
-            break
-    else:
-        suffix, number = "", text
-    try:
-        return float(number) * _SUFFIXES[suffix]
-    except ValueError:
-        return 0.0
-
 
 def milli_cpu(value: Any) -> int:
-    return math.ceil(parse_quantity(value) * 1000 - 1e-9)
+    """Quantity.MilliValue: thousandths, rounded up."""
+    return math.ceil(parse_quantity(value) * 1000)
 
 
 def container_requests(containers: Iterable[Object]) -> tuple[int, int]:
@@ -218,28 +244,3 @@ def pod_requests(pod: Object) -> tuple[int, int]:
         init_cpu, init_memory = container_requests([init])
         cpu, memory = max(cpu, init_cpu), max(memory, init_memory)
     return cpu, memory
-
-
-def qos_class(pod: Object) -> str:
-    """The QoS class the API server records (pkg/apis/core/helper/qos): Guaranteed when every
-    container limits cpu and memory with requests equal to limits, BestEffort when nothing
-    is requested or limited, Burstable otherwise."""
-    spec = pod.get("spec") or {}
-    containers = list(spec.get("containers") or ()) + list(spec.get("initContainers") or ())
-    any_set = False
-    guaranteed = True
-    for container in containers:
-        resources = container.get("resources") or {}
-        requests = {k: v for k, v in (resources.get("requests") or {}).items()
-                    if k in ("cpu", "memory")}
-        limits = {k: v for k, v in (resources.get("limits") or {}).items()
-                  if k in ("cpu", "memory")}
-        any_set = any_set or bool(requests) or bool(limits)
-        for name in ("cpu", "memory"):
-            if name not in limits or (name in requests and (
-                parse_quantity(requests[name]) != parse_quantity(limits[name])
-            )):
-                guaranteed = False
-    if not any_set:
-        return "BestEffort"
-    return "Guaranteed" if guaranteed else "Burstable"

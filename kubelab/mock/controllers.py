@@ -23,7 +23,7 @@ def install(api: Any) -> None:
     replicasets = ReplicaSetController()
     kubelet = Kubelet()
     api.controllers.extend([
-        DeploymentController(replicasets.pods_by_owner),
+        DeploymentController(replicasets.pods.by_owner),
         replicasets,
         Scheduler(),
         kubelet,
@@ -31,7 +31,6 @@ def install(api: Any) -> None:
         namespaces.NamespaceController(),
     ])
     api.extensions[EXTENSION] = kubelet
-    namespaces.install_deletion(api)
 
 
 def set_probe_result(api: Any, pod_name: str, namespace: str, ready: bool) -> None:

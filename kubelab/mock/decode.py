@@ -10,12 +10,14 @@ staging/src/k8s.io/apimachinery/pkg/api/resource/quantity.go (quantities).
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
 from fractions import Fraction
 from typing import Any
 
 from kubelab import errors
+from kubelab.mock.poddefaults import containers_of
 
 Object = dict[str, Any]
 Path = tuple[str, ...]  # "*" stands for every element of a list
@@ -38,6 +40,7 @@ _STRING_MAPS: dict[str, tuple[tuple[Path, str], ...]] = {
     ),
 }
 _STRING_MAPS["ReplicaSet"] = _STRING_MAPS["Deployment"]
+_STRING_MAPS["EndpointSlice"] = ((("endpoints", "*", "deprecatedTopology"), "Endpoint"),)
 
 # Scalar fields a learner types by hand, with their Go struct and type.
 _CONTAINER_FIELDS: tuple[tuple[Path, str, str], ...] = (
@@ -73,12 +76,17 @@ _SCALARS: dict[str, tuple[tuple[Path, str, str], ...]] = {
 }
 
 
-def json_type(value: Any) -> str:
-    """The JSON type name encoding/json puts in its errors."""
+_INT_LIMITS = {"int32": 2**31, "int64": 2**63}
+_ONLY_STR = frozenset({str})
+
+
+def json_type(value: Any, go_type: str = "") -> str:
+    """UnmarshalTypeError.Value: the JSON type, or for a number an integer field cannot
+    hold, "number" and its literal."""
     if isinstance(value, bool):
         return "bool"
     if isinstance(value, (int, float)):
-        return "number"
+        return f"number {value}" if go_type in _INT_LIMITS else "number"
     if isinstance(value, str):
         return "string"
     if isinstance(value, list):
@@ -92,40 +100,58 @@ def decode_error(kind: str, version: str, detail: str) -> errors.ApiError:
     )
 
 
-def _type_error(kind: str, version: str, value: Any, struct: str, path: Path, go: str) -> Any:
+def type_error(
+    kind: str, version: str, value: Any, struct: str, path: Path, go: str
+) -> errors.ApiError:
+    """encoding/json's UnmarshalTypeError, wrapped as the API server words it."""
     where = ".".join(part for part in path if part != "*")
     return decode_error(
         kind,
         version,
-        f"json: cannot unmarshal {json_type(value)} into Go struct field "
+        f"json: cannot unmarshal {json_type(value, go)} into Go struct field "
         f"{struct}.{where} of type {go}",
     )
 
 
-def _walk(node: Any, path: Path) -> Iterator[tuple[Object, str]]:
-    """(parent, key) for every place `path` reaches in `node`."""
-    if not path or not isinstance(node, dict):
-        return
-    head, rest = path[0], path[1:]
-    if head not in node:
-        return
-    if not rest:
-        yield node, head
-        return
-    child = node[head]
-    if rest[0] == "*":
-        for item in child if isinstance(child, list) else []:
-            yield from _walk(item, rest[1:]) if rest[1:] else ()
-    else:
-        yield from _walk(child, rest)
+class _Places:
+    """Where paths reach in one object; each prefix is walked once (paths share them)."""
+
+    def __init__(self, obj: Object) -> None:
+        self._nodes: dict[Path, list[Any]] = {(): [obj]}
+
+    def nodes(self, path: Path) -> list[Any]:
+        """The values at `path`, in document order."""
+        found = self._nodes.get(path)
+        if found is None:
+            parents, part = self.nodes(path[:-1]), path[-1]
+            if part == "*":
+                found = [item for items in parents if isinstance(items, list) for item in items]
+            else:
+                found = [node[part] for node in parents if isinstance(node, dict) and part in node]
+            self._nodes[path] = found
+        return found
+
+    def places(self, path: Path) -> list[tuple[Object, str]]:
+        """(parent, key) for every place `path` reaches, in document order."""
+        last = path[-1]
+        return [(node, last) for node in self.nodes(path[:-1])
+                if isinstance(node, dict) and last in node]
 
 
-def _fits(value: Any, go_type: str) -> bool:
+def _walk(node: Any, path: Path) -> list[tuple[Object, str]]:
+    return _Places(node).places(path)
+
+
+def fits(value: Any, go_type: str) -> bool:
+    """Whether a JSON value decodes into a Go string, int32 or int64 (80.0 counts as 80)."""
     if go_type == "string":
         return isinstance(value, str)
-    if isinstance(value, bool):
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
         return False
-    return isinstance(value, int) or (isinstance(value, float) and value.is_integer())
+    if isinstance(value, float) and not value.is_integer():
+        return False
+    limit = _INT_LIMITS[go_type]
+    return -limit <= value < limit
 
 
 _SPEC_TYPES = {
@@ -149,7 +175,7 @@ def _check_shapes(obj: Object, kind: str, version: str) -> None:
         if obj["spec"] is None:
             obj["spec"] = {}
         elif not isinstance(obj["spec"], dict):
-            raise _type_error(kind, version, obj["spec"], kind, ("spec",), _SPEC_TYPES[kind])
+            raise type_error(kind, version, obj["spec"], kind, ("spec",), _SPEC_TYPES[kind])
     prefix = _CONTAINER_LISTS.get(kind)
     if prefix is None:
         return
@@ -157,10 +183,10 @@ def _check_shapes(obj: Object, kind: str, version: str) -> None:
         containers = parent[key]
         path = (*prefix, "containers")
         if containers is not None and not isinstance(containers, list):
-            raise _type_error(kind, version, containers, "PodSpec", path, "[]v1.Container")
+            raise type_error(kind, version, containers, "PodSpec", path, "[]v1.Container")
         for item in containers or []:
             if not isinstance(item, dict):
-                raise _type_error(kind, version, item, "PodSpec", path, "v1.Container")
+                raise type_error(kind, version, item, "PodSpec", path, "v1.Container")
             for key, go_type in _CONTAINER_LIST_FIELDS:
                 _check_list(item.get(key), kind, version, (*path, key), go_type)
 
@@ -177,33 +203,53 @@ def _check_list(value: Any, kind: str, version: str, path: Path, go_type: str) -
     if value is None:
         return
     if not isinstance(value, list):
-        raise _type_error(kind, version, value, "Container", path, "[]" + go_type)
+        raise type_error(kind, version, value, "Container", path, "[]" + go_type)
     for item in value:
         if not isinstance(item, dict):
-            raise _type_error(kind, version, item, "Container", path, go_type)
+            raise type_error(kind, version, item, "Container", path, go_type)
 
 
 def check(obj: Object, kind: str, version: str) -> None:
-    """Raise the decoder's 400 for a wrongly typed field; a null map value decodes to ""."""
+    """Raise the decoder's 400 for a wrongly typed field; a null map value decodes to "".
+
+    The API server runs this for every kind before defaulting (mock/api.py)."""
     _check_shapes(obj, kind, version)
+    places = _Places(obj)  # only leaves change below, so the walked prefixes stay valid
     for path, struct in _META_MAPS + _STRING_MAPS.get(kind, ()):
-        for parent, key in _walk(obj, path):
-            mapping = parent[key]
-            if not isinstance(mapping, dict):
-                continue
-            for item in sorted(mapping):
-                value = mapping[item]
-                if value is None:
-                    mapping[item] = ""
-                elif not isinstance(value, str):
-                    raise _type_error(kind, version, value, struct, path, "string")
+        for parent, key in places.places(path):
+            _check_string_map(parent, key, kind, version, struct, path)
     for path, struct, go_type in _SCALARS.get(kind, ()):
-        for parent, key in _walk(obj, path):
+        key = path[-1]
+        for parent in places.nodes(path[:-1]):
+            if not isinstance(parent, dict) or key not in parent:
+                continue
             value = parent[key]
-            if value is not None and not _fits(value, go_type):
-                raise _type_error(kind, version, value, struct, path, go_type)
+            if value is None or (type(value) is str and go_type == "string"):
+                continue
+            if not fits(value, go_type):
+                raise type_error(kind, version, value, struct, path, go_type)
             if isinstance(value, float):
                 parent[key] = int(value)
+    _check_quantities(obj, kind, version)
+
+
+def _check_string_map(
+    parent: Object, key: str, kind: str, version: str, struct: str, path: Path
+) -> None:
+    """A map[string]string: an object whose values are strings (null decodes to "")."""
+    mapping = parent[key]
+    if mapping is None:
+        return
+    if not isinstance(mapping, dict):
+        raise type_error(kind, version, mapping, struct, path, "map[string]string")
+    if _ONLY_STR.issuperset(map(type, mapping.values())):
+        return  # the usual case, checked without a Python loop
+    for item in sorted(mapping):
+        value = mapping[item]
+        if value is None:
+            mapping[item] = ""
+        elif not isinstance(value, str):
+            raise type_error(kind, version, value, struct, path, "string")
 
 
 # -- quantities (resource.Quantity) ----------------------------------------------------------
@@ -236,7 +282,13 @@ class QuantityError(ValueError):
 
 def parse_quantity(value: Any) -> Fraction:
     """resource.ParseQuantity: "250m", "1.5Gi", "2e3", 1 -> an exact number."""
-    text = str(value).strip() if not isinstance(value, str) else value
+    return _parse_quantity_text(str(value).strip() if not isinstance(value, str) else value)
+
+
+@functools.lru_cache(maxsize=1024)
+def _parse_quantity_text(text: str) -> Fraction:
+    """A pure function of the text (a Fraction is immutable), so remembering is safe; the
+    controllers parse the same few quantities again and again."""
     match = _QUANTITY.match(text)
     if not match:
         raise QuantityError(f"quantities must match the regular expression '{_QUANTITY_RE}'")
@@ -253,13 +305,33 @@ def parse_quantity(value: Any) -> Fraction:
     return amount * Fraction(10) ** int(exponent.group(1))
 
 
-def check_quantities(obj: Object, kind: str, version: str, containers: list[Any]) -> None:
-    """Every resources.requests/limits value must parse, or decoding fails."""
-    for container in containers:
-        resources = container.get("resources") if isinstance(container, dict) else None
+def _containers(obj: Object, kind: str) -> list[Object]:
+    """The regular then init containers of a kind's pod spec, those that are objects."""
+    spec: Any = obj
+    for key in _CONTAINER_LISTS.get(kind, ()):
+        spec = spec.get(key) if isinstance(spec, dict) else None
+    return containers_of(spec) if isinstance(spec, dict) else []
+
+
+def _resource_lists(obj: Object, kind: str) -> Iterator[Object]:
+    """The ResourceLists (maps of quantities) of a kind: containers' requests and limits,
+    a Node's capacity and allocatable."""
+    for container in _containers(obj, kind):
+        resources = container.get("resources")
         for section in ("requests", "limits"):
-            for quantity in ((resources or {}).get(section) or {}).values():
-                try:
-                    parse_quantity(quantity)
-                except QuantityError as exc:
-                    raise decode_error(kind, version, str(exc)) from None
+            yield (resources or {}).get(section) or {}
+    status = obj.get("status") if kind == "Node" else None
+    if isinstance(status, dict):
+        for section in ("capacity", "allocatable"):
+            section_map = status.get(section)
+            yield section_map if isinstance(section_map, dict) else {}
+
+
+def _check_quantities(obj: Object, kind: str, version: str) -> None:
+    """Every quantity must parse, or decoding fails."""
+    for resource_list in _resource_lists(obj, kind):
+        for quantity in resource_list.values():
+            try:
+                parse_quantity(quantity)
+            except QuantityError as exc:
+                raise decode_error(kind, version, str(exc)) from None

@@ -27,8 +27,7 @@ class DeploymentController:
         self.pods_by_owner = pods_by_owner if pods_by_owner is not None else {}
         self.dirty: set[cu.Key] = set()
         self.by_uid: dict[str, cu.Key] = {}
-        self.rs_by_owner: dict[str, set[str]] = {}  # deployment uid -> ReplicaSet names
-        self.rs_owner: dict[cu.Key, str] = {}
+        self.replica_sets_by_owner = cu.OwnerIndex()  # deployment uid -> ReplicaSet names
         self.timers = Timers()
         self.requeue_at: dict[cu.Key, float] = {}
 
@@ -49,19 +48,17 @@ class DeploymentController:
             ref = cu.controller_ref(obj)
             if ref and ref.get("kind") == "ReplicaSet":
                 rs_key = (obj["metadata"].get("namespace", ""), str(ref.get("name")))
-                self._mark(self.rs_owner.get(rs_key))
+                self._mark(self.replica_sets_by_owner.owner_of.get(rs_key))
 
     def _observe_rs(self, event: str, rs: Object) -> None:
         key = cu.key_of(rs)
-        old = self.rs_owner.pop(key, None)
+        old = self.replica_sets_by_owner.forget(key)
         if old is not None:
-            self.rs_by_owner.get(old, set()).discard(key[1])
             self._mark(old)
         ref = cu.controller_ref(rs)
         if event != "DELETED" and ref and ref.get("kind") == "Deployment":
             owner = str(ref.get("uid"))
-            self.rs_owner[key] = owner
-            self.rs_by_owner.setdefault(owner, set()).add(key[1])
+            self.replica_sets_by_owner.add(key, owner)
             self._mark(owner)
 
     def _mark(self, owner_uid: str | None) -> None:
@@ -70,18 +67,12 @@ class DeploymentController:
             self.dirty.add(key)
 
     def sync(self, api: Any) -> bool:
-        for key in self.timers.pop_due(api.clock.seconds):
-            self.dirty.add(key)  # type: ignore[arg-type]
-        if not self.dirty:
-            return False
-        keys = sorted(self.dirty)
-        self.dirty.clear()
-        wrote = False
-        for key in keys:
-            d = api.store.get("deployments", *key)
-            if d is not None:
-                wrote = _Sync(api, self, d).run() or wrote
-        return wrote
+        cu.wake_due(self.timers, api.clock.seconds, self.dirty)
+        return cu.sync_each(self.dirty, lambda key: self._sync_one(api, key))
+
+    def _sync_one(self, api: Any, key: cu.Key) -> bool:
+        d = api.store.get("deployments", *key)
+        return d is not None and _Sync(api, self, d).run()
 
     def next_deadline(self, api: Any) -> float | None:
         return self.timers.next()
@@ -89,7 +80,7 @@ class DeploymentController:
     def replica_sets(self, api: Any, d: Object) -> list[Object]:
         namespace = d["metadata"]["namespace"]
         found = (api.store.get("replicasets", namespace, name)
-                 for name in sorted(self.rs_by_owner.get(cu.uid_of(d), ())))
+                 for name in sorted(self.replica_sets_by_owner.by_owner.get(cu.uid_of(d), ())))
         return du.by_creation([rs for rs in found if rs is not None])
 
 

@@ -13,10 +13,11 @@ validation/ip.go and validation.go (IsValidIP, IsValidIPv4Address, IsFullyQualif
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 from typing import Any
 
-from kubelab.mock import corefields, decode, field, meta
+from kubelab.mock import corefields, field, meta
 from kubelab.mock.api import Finish, Handler
 from kubelab.mock.field import FieldError
 
@@ -31,37 +32,52 @@ def _noop(success: bool) -> None:
     return None
 
 
-def _parse_ip(value: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+def _parse_ip(value: Any) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    if type(value) is not str:
+        return _parse_any_ip(value)
+    return _parse_ip_text(value)
+
+
+@functools.lru_cache(maxsize=4096)
+def _parse_ip_text(value: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """Remembered: pod addresses are validated again at every write of their slice."""
+    return _parse_any_ip(value)
+
+
+def _parse_any_ip(value: Any) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
     try:
         return ipaddress.ip_address(value)
     except ValueError:
         return None
 
 
+_LINK_LOCAL_MULTICAST_V4 = ipaddress.ip_network("224.0.0.0/24")
+
+
 def endpoint_ip_errors(value: str, path: str) -> Errors:
     """ValidateEndpointIP: no unspecified, loopback or link-local addresses."""
+    return [field.invalid(path, value, message) for message in _endpoint_ip_problems(value)]
+
+
+def _endpoint_ip_problems(value: str) -> list[str]:
     ip = _parse_ip(value)
     if ip is None:
-        return [field.invalid(path, value, "must be a valid IP address")]
-    errs: Errors = []
+        return ["must be a valid IP address"]
+    problems = []
     if ip.is_unspecified:
-        errs.append(field.invalid(path, value, f"may not be unspecified ({value})"))
+        problems.append(f"may not be unspecified ({value})")
     if ip.is_loopback:
-        errs.append(
-            field.invalid(path, value, "may not be in the loopback range (127.0.0.0/8, ::1/128)")
-        )
+        problems.append("may not be in the loopback range (127.0.0.0/8, ::1/128)")
     if ip.is_link_local and not ip.is_multicast:
-        message = "may not be in the link-local range (169.254.0.0/16, fe80::/10)"
-        errs.append(field.invalid(path, value, message))
+        problems.append("may not be in the link-local range (169.254.0.0/16, fe80::/10)")
     link_local_multicast = (
-        ip in ipaddress.ip_network("224.0.0.0/24")
+        ip in _LINK_LOCAL_MULTICAST_V4
         if ip.version == 4
         else ip.packed[0] == 0xFF and ip.packed[1] & 0x0F == 0x02
     )
     if link_local_multicast:
-        message = "may not be in the link-local multicast range (224.0.0.0/24, ff02::/10)"
-        errs.append(field.invalid(path, value, message))
-    return errs
+        problems.append("may not be in the link-local multicast range (224.0.0.0/24, ff02::/10)")
+    return problems
 
 
 def fqdn_errors(value: str, path: str) -> Errors:
@@ -175,7 +191,6 @@ class EndpointSliceHandler(Handler):
     tracks_generation = True
 
     def default(self, obj: Object) -> None:
-        decode.check(obj, "EndpointSlice", "v1")
         for port in obj.get("ports") or []:
             if isinstance(port, dict):
                 if port.get("name") is None:
@@ -188,10 +203,7 @@ class EndpointSliceHandler(Handler):
 
     def begin_update(self, new: Object, old: Object) -> Finish:
         """A change of labels alone bumps the generation too."""
-        new_meta, old_meta = new["metadata"], old["metadata"]
-        same_generation = new_meta.get("generation") == old_meta.get("generation")
-        if same_generation and new_meta.get("labels") != old_meta.get("labels"):
-            new_meta["generation"] = old_meta.get("generation", 1) + 1
+        meta.bump_generation_if_changed(new["metadata"], old["metadata"], "labels")
         return _noop
 
     def validate_update(self, new: Object, old: Object) -> list[FieldError]:
@@ -256,7 +268,6 @@ def validate_endpoints(obj: Object) -> Errors:
 
 class EndpointsHandler(Handler):
     def default(self, obj: Object) -> None:
-        decode.check(obj, "Endpoints", "v1")
         for subset in obj.get("subsets") or []:
             for port in (subset or {}).get("ports") or []:
                 if isinstance(port, dict) and not port.get("protocol"):

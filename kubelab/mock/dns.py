@@ -63,21 +63,64 @@ def resolve(
     address asked with type PTR is turned into its in-addr.arpa name, as `dig -x` does.
     """
     qtype = _qtype(qtype)
+    plans = index_for(api).plans
+    key = (name, qtype, from_pod, namespace)
+    plan: _Plan | None = plans.get(key)
+    if plan is None:
+        plan = plans[key] = _plan(api, name, qtype, from_pod, namespace)
+    responses: list[coredns.Response] = []
+    for candidate in plan.names:
+        response = _ask(api, plan.nameserver, candidate, qtype)
+        responses.append(response)
+        if response.rcode == "NOERROR" and response.answer:
+            break
+    return plan.answer(tuple(responses))
+
+
+@dataclass
+class _Plan:
+    """What one question from one pod amounts to at one store revision: the pod's
+    resolv.conf and the names to ask. The last answer is kept: asking again gives the very
+    same one unless the DNS server shuffled its records."""
+
+    question: str
+    qtype: str
+    client_pod: str
+    namespace: str
+    conf: ResolvConf
+    nameserver: str
+    names: list[str]
+    as_is_first: bool
+    last: tuple[tuple[coredns.Response, ...], DnsAnswer] | None = None
+
+    def answer(self, responses: tuple[coredns.Response, ...]) -> DnsAnswer:
+        last = self.last
+        if last is not None and len(last[0]) == len(responses) and all(
+            a is b for a, b in zip(last[0], responses, strict=True)
+        ):
+            return last[1]
+        answer = self._build(responses)
+        self.last = (responses, answer)
+        return answer
+
+    def _build(self, responses: tuple[coredns.Response, ...]) -> DnsAnswer:
+        tried = self.names[: len(responses)]
+        final = responses[-1] if responses else None
+        if final is not None and final.rcode == "NOERROR" and final.answer:
+            return _answer(self.question, self.qtype, final, tried, tried[-1],
+                           self.client_pod, self.namespace, self.conf)
+        rcode = final_rcode([r.rcode for r in responses], self.as_is_first)
+        return _answer(self.question, self.qtype, coredns.Response(rcode), tried, None,
+                       self.client_pod, self.namespace, self.conf)
+
+
+def _plan(api: ApiServer, name: str, qtype: str, from_pod: str, namespace: str) -> _Plan:
     pod = _client_pod(api, from_pod, namespace)
     conf = pod_resolv_conf(pod, namespace)
     nameserver = conf.nameservers[0] if conf.nameservers else "127.0.0.1"
     reverse = _reverse_name(name) if qtype == "PTR" else None
     names, as_is_first = ([reverse], True) if reverse else search_list(_checked(name), conf)
-    tried: list[str] = []
-    rcodes: list[str] = []
-    for candidate in names:
-        response = _ask(api, nameserver, candidate, qtype)
-        tried.append(candidate)
-        rcodes.append(response.rcode)
-        if response.rcode == "NOERROR" and response.answer:
-            return _answer(name, qtype, response, tried, candidate, from_pod, namespace, conf)
-    rcode = final_rcode(rcodes, as_is_first)
-    return _answer(name, qtype, coredns.Response(rcode), tried, None, from_pod, namespace, conf)
+    return _Plan(name, qtype, from_pod, namespace, conf, nameserver, names, as_is_first)
 
 
 def lookup(api: ApiServer, fqdn: str, qtype: str) -> tuple[str, list[DnsRecord]]:

@@ -85,6 +85,8 @@ class DnsIndex:
     node_ips: dict[str, str] = field(default_factory=dict)
     # Answers already computed at this revision: (qname, qtype) -> response.
     answers: dict[tuple[str, str], Any] = field(default_factory=dict)
+    # Resolver plans at this revision: (name, qtype, client pod, namespace) -> plan.
+    plans: dict[tuple[str, str, str, str], Any] = field(default_factory=dict)
 
 
 def index_for(api: ApiServer) -> DnsIndex:

@@ -95,6 +95,8 @@ class PodServiceIndex:
                     del by_pair[pair]
 
     def _services_to_update(self, namespace: str, old: Object | None, new: Object) -> set[Key]:
+        if not self._services_by_pair.get(namespace):
+            return set()  # no Service with a selector here: nothing to compare
         if old is None:
             return self.services_selecting(namespace, _labels(new))
         pod_changed, labels_changed = endpointutil.pod_changes(old, new)

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from kubelab import errors
 from kubelab.kinds import resource_for
+from kubelab.mock import controller_utils as cu
 from kubelab.mock import endpointutil as eu
 from kubelab.mock import slicereconciler
 from kubelab.mock.endpointindex import Key, PodServiceIndex
@@ -90,14 +91,7 @@ class EndpointSliceController:
     # -- the work loop ---------------------------------------------------------------------
 
     def sync(self, api: ApiServer) -> bool:
-        if not self._dirty:
-            return False
-        keys = sorted(self._dirty)
-        self._dirty.clear()
-        wrote = False
-        for key in keys:
-            wrote = self._sync_service(api, key) or wrote
-        return wrote
+        return cu.sync_each(self._dirty, lambda key: self._sync_service(api, key))
 
     def next_deadline(self, api: ApiServer) -> float | None:
         return None

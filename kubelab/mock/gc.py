@@ -48,16 +48,12 @@ class GarbageCollector:
                     self.dirty.add(item)
 
     def sync(self, api: Any) -> bool:
-        if not self.dirty:
-            return False
-        items = sorted(self.dirty)
-        self.dirty.clear()
-        wrote = False
-        for plural, key in items:
-            obj = api.store.get(plural, *key)
-            if obj is not None:
-                wrote = self._collect(api, plural, obj) or wrote
-        return wrote
+        return cu.sync_each(self.dirty, lambda item: self._sync_one(api, item))
+
+    def _sync_one(self, api: Any, item: Item) -> bool:
+        plural, key = item
+        obj = api.store.get(plural, *key)
+        return obj is not None and self._collect(api, plural, obj)
 
     def next_deadline(self, api: Any) -> float | None:
         return None

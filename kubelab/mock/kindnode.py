@@ -8,6 +8,7 @@ v20260820-69b56db7; the kubelet reports nodeInfo.kubeProxyVersion as "" (KEP-400
 
 from __future__ import annotations
 
+import functools
 import hashlib
 
 from kubelab.version import KUBERNETES_VERSION
@@ -60,6 +61,7 @@ DECLARED_FEATURES = (
 )
 
 
+@functools.lru_cache(maxsize=256)
 def normalize_image(image: str) -> str:
     """containerd's reference normalization: docker.io/library/..., :latest when untagged."""
     name, _, digest = image.partition("@")
@@ -78,6 +80,7 @@ def _digest(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+@functools.lru_cache(maxsize=256)
 def image_id(image: str) -> str:
     """What the kubelet reports as imageID: a repo digest for pulled images, the bare image
     ID for the images preloaded into the node image (they have no repo digest)."""

@@ -28,6 +28,7 @@ from kubelab.kinds import resource_for
 from kubelab.mock import controller_utils as cu
 from kubelab.mock import kindnode
 from kubelab.mock.hostlocal import HostLocal, RangeFullError
+from kubelab.mock.pods import qos_class
 from kubelab.mock.store import Object
 from kubelab.mock.timers import Timers
 
@@ -119,16 +120,8 @@ class Kubelet:
     # -- reconcile -----------------------------------------------------------------------
 
     def sync(self, api: Any) -> bool:
-        for key in self.timers.pop_due(api.clock.seconds):
-            self.dirty.add(key)  # type: ignore[arg-type]
-        if not self.dirty:
-            return False
-        keys = sorted(self.dirty)
-        self.dirty.clear()
-        wrote = False
-        for key in keys:
-            wrote = self._sync_pod(api, key) or wrote
-        return wrote
+        cu.wake_due(self.timers, api.clock.seconds, self.dirty)
+        return cu.sync_each(self.dirty, lambda key: self._sync_pod(api, key))
 
     def next_deadline(self, api: Any) -> float | None:
         return self.timers.next()
@@ -295,7 +288,7 @@ def build_status(api: Any, pod: Object, run: PodRun, host_ip: str) -> Object:
             _container_status(pod, c, run, started, init=True) for c in inits]
     status["containerStatuses"] = sorted(
         (_container_status(pod, c, run, started) for c in containers), key=lambda s: s["name"])
-    status["qosClass"] = old.get("qosClass") or cu.qos_class(pod)
+    status["qosClass"] = old.get("qosClass") or qos_class(pod["spec"])
     allocated, pod_resources = _pod_resources(containers)
     if allocated:
         status["allocatedResources"] = allocated

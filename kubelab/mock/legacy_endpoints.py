@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from kubelab import errors
 from kubelab.kinds import resource_for
+from kubelab.mock import controller_utils as cu
 from kubelab.mock import endpointutil as eu
 from kubelab.mock.endpointindex import Key, PodServiceIndex
 from kubelab.mock.gohash import core_port_order, core_subset_order
@@ -57,18 +58,11 @@ class EndpointsController:
         return None
 
     def sync(self, api: ApiServer) -> bool:
-        if not self._dirty:
-            return False
-        keys = sorted(self._dirty)
-        self._dirty.clear()
-        wrote = False
         self._writing = True
         try:
-            for key in keys:
-                wrote = self._sync_service(api, key) or wrote
+            return cu.sync_each(self._dirty, lambda key: self._sync_service(api, key))
         finally:
             self._writing = False
-        return wrote
 
     def _sync_service(self, api: ApiServer, key: Key) -> bool:
         namespace, name = key

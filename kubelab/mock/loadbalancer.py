@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from kubelab.mock.api import ApiServer
 
 Object = dict[str, Any]
+Key = tuple[str, str]  # (namespace, name)
 
 FINALIZER = "service.kubernetes.io/load-balancer-cleanup"
 KIND_NETWORK = ipaddress.IPv4Network("172.18.0.0/16")
@@ -45,15 +46,12 @@ def _ingress_ip(svc: Object) -> str | None:
     return ingress[0].get("ip") if ingress else None
 
 
-def _ingress_addresses(services: list[Object]) -> set[ipaddress.IPv4Address]:
-    """Addresses already handed out (by this controller or another on the same network)."""
-    found = set()
-    for svc in services:
-        try:
-            found.add(ipaddress.IPv4Address(_ingress_ip(svc) or ""))
-        except ValueError:
-            continue
-    return found
+def _ingress_address(svc: Object) -> ipaddress.IPv4Address | None:
+    """The address a Service holds on the network (set by this controller or another)."""
+    try:
+        return ipaddress.IPv4Address(_ingress_ip(svc) or "")
+    except ValueError:
+        return None
 
 
 def _node_addresses(api: ApiServer) -> set[ipaddress.IPv4Address]:
@@ -81,7 +79,12 @@ def desired_status(svc: Object, ip: str) -> Object:
     return status
 
 
-def _set_finalizer(api: ApiServer, svc: Object, present: bool) -> bool:
+def _key(svc: Object) -> Key:
+    return svc["metadata"].get("namespace", ""), svc["metadata"]["name"]
+
+
+def _set_finalizer(api: ApiServer, svc: Object, present: bool) -> bool | None:
+    """Add or remove the cleanup finalizer; None when the write failed (tried again later)."""
     updated = copy.deepcopy(svc)
     finalizers = [f for f in updated["metadata"].get("finalizers", []) if f != FINALIZER]
     if present:
@@ -93,43 +96,84 @@ def _set_finalizer(api: ApiServer, svc: Object, present: bool) -> bool:
     try:
         api.update_object(updated)
     except errors.ApiError:
-        return False  # tried again at the next change of a Service or Node
+        return None  # tried again at the next change of a Service or Node
     return True
 
 
 class LoadBalancerController:
-    """Gives LoadBalancer Services an address on the kind network (a Controller)."""
+    """Gives LoadBalancer Services an address on the kind network (a Controller).
+
+    Incremental: a Service is looked at when it changes. One that could not get what it
+    wants (its requested address is taken, a finalizer write failed) waits, and is tried
+    again at the next change of any Service or Node, which may have freed the way."""
 
     def __init__(self) -> None:
-        self._dirty = True
+        self._primed = False
+        self._dirty: set[Key] = set()
+        self._waiting: set[Key] = set()
+        self._held: dict[Key, ipaddress.IPv4Address] = {}  # ingress addresses by Service
+        self._nodes: set[ipaddress.IPv4Address] | None = None  # None: read them again
 
     def observe(self, plural: str, event: str, obj: Object) -> None:
-        if plural in ("services", "nodes"):
-            self._dirty = True
+        if plural == "services":
+            key = _key(obj)
+            address = _ingress_address(obj) if event != "DELETED" else None
+            if address is None:
+                self._held.pop(key, None)
+            else:
+                self._held[key] = address
+            self._dirty.add(key)
+        elif plural == "nodes":
+            self._nodes = None
+        else:
+            return
+        self._dirty |= self._waiting
 
     def next_deadline(self, api: ApiServer) -> float | None:
         return None
 
     def sync(self, api: ApiServer) -> bool:
+        if not self._primed:
+            self._primed = True
+            self._dirty.update(_key(svc) for svc in api.store.items("services"))
         if not self._dirty:
             return False
-        self._dirty = False
-        services = list(api.store.items("services"))
-        taken = _node_addresses(api) | {GATEWAY}
-        taken |= _ingress_addresses(services)
+        keys = sorted(self._dirty)
+        self._dirty.clear()
+        taken: set[ipaddress.IPv4Address] | None = None
         wrote = False
-        for svc in services:
+        for key in keys:
+            svc = api.store.get("services", *key)
+            self._waiting.discard(key)
+            if svc is None:
+                continue
             wanted = wants_load_balancer(svc)
             if wanted != (FINALIZER in svc["metadata"].get("finalizers", [])):
-                wrote = _set_finalizer(api, svc, wanted) or wrote
+                done = _set_finalizer(api, svc, wanted)
             elif wanted:
-                wrote = self._ensure(api, svc, taken) or wrote
+                if taken is None:
+                    taken = self._taken(api)
+                done = self._ensure(api, svc, taken)
+            else:
+                continue
+            if done is None:
+                self._waiting.add(key)
+            wrote = bool(done) or wrote
         return wrote
 
-    def _ensure(self, api: ApiServer, svc: Object, taken: set[ipaddress.IPv4Address]) -> bool:
+    def _taken(self, api: ApiServer) -> set[ipaddress.IPv4Address]:
+        """Addresses nobody may be given: the gateway, the nodes, every Service's ingress."""
+        if self._nodes is None:
+            self._nodes = _node_addresses(api)
+        return self._nodes | {GATEWAY} | set(self._held.values())
+
+    def _ensure(
+        self, api: ApiServer, svc: Object, taken: set[ipaddress.IPv4Address]
+    ) -> bool | None:
+        """Write the status; False when it is already right, None when no address is free."""
         ip = _ingress_ip(svc) or self._pick(svc, taken)
         if ip is None:
-            return False  # docker refused the requested address: the Service stays pending
+            return None  # docker refused the requested address: the Service stays pending
         status = desired_status(svc, ip)
         if status == svc.get("status"):
             return False

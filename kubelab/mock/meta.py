@@ -7,6 +7,7 @@ RegexError), .../pkg/api/validate/content (label keys and values),
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from typing import Any
@@ -15,6 +16,21 @@ from kubelab.mock import field
 from kubelab.mock.field import FieldError
 
 Object = dict[str, Any]
+
+
+Rule = Callable[[str], list[str]]
+
+
+def _remembered(rule: Rule) -> Rule:
+    """A pure rule on one string, remembered: names and label keys repeat endlessly. Each
+    call gets its own list."""
+    cached = functools.lru_cache(maxsize=4096)(lambda value: tuple(rule(value)))
+
+    @functools.wraps(rule)
+    def remembered(value: str) -> list[str]:
+        return list(cached(value)) if type(value) is str else rule(value)
+
+    return remembered
 
 
 def regex_error(message: str, pattern: str, *examples: str) -> str:
@@ -54,6 +70,7 @@ _DNS1035_LABEL_MSG = (
 )
 
 
+@_remembered
 def dns1123_label_errors(value: str) -> list[str]:
     errs = [max_len_error(63)] if len(value.encode()) > 63 else []
     if not _DNS1123_LABEL.match(value):
@@ -64,13 +81,20 @@ def dns1123_label_errors(value: str) -> list[str]:
     return errs
 
 
+@_remembered
 def dns1123_subdomain_errors(value: str) -> list[str]:
-    errs = [max_len_error(253)] if len(value.encode()) > 253 else []
+    return _subdomain_errors(value, max_len_error(253))
+
+
+def _subdomain_errors(value: str, too_long: str) -> list[str]:
+    """IsDNS1123Subdomain, with the length message of its package."""
+    errs = [too_long] if len(value.encode()) > 253 else []
     if not _DNS1123_SUBDOMAIN.match(value):
         errs.append(regex_error(_DNS1123_SUBDOMAIN_MSG, DNS1123_SUBDOMAIN_FMT, "example.com"))
     return errs
 
 
+@_remembered
 def dns1035_label_errors(value: str) -> list[str]:
     errs = [max_len_error(63)] if len(value.encode()) > 63 else []
     if not _DNS1035_LABEL.match(value):
@@ -105,12 +129,10 @@ def content_max_len_error(length: int) -> str:
 
 def _content_subdomain_errors(value: str) -> list[str]:
     """content.IsDNS1123Subdomain (used for a label key's prefix)."""
-    errs = [content_max_len_error(253)] if len(value.encode()) > 253 else []
-    if not _DNS1123_SUBDOMAIN.match(value):
-        errs.append(regex_error(_DNS1123_SUBDOMAIN_MSG, DNS1123_SUBDOMAIN_FMT, "example.com"))
-    return errs
+    return _subdomain_errors(value, content_max_len_error(253))
 
 
+@_remembered
 def label_key_errors(key: str) -> list[str]:
     """content.IsLabelKey: an optional DNS subdomain prefix and '/', then a name of <= 63."""
     parts = key.split("/")
@@ -141,6 +163,7 @@ def label_key_errors(key: str) -> list[str]:
     return errs
 
 
+@_remembered
 def label_value_errors(value: str) -> list[str]:
     """content.IsLabelValue."""
     errs = [content_max_len_error(63)] if len(value.encode()) > 63 else []
@@ -156,9 +179,6 @@ def validate_labels(labels: Any, path: str) -> list[FieldError]:
     for key in sorted(labels):
         value = labels[key]
         problems += [field.invalid(path, key, msg) for msg in label_key_errors(key)]
-        if not isinstance(value, str):
-            problems.append(field.invalid(f"{path}.{key}", value, "must be a string"))
-            continue
         problems += [field.invalid(path, value, msg) for msg in label_value_errors(value)]
     return problems
 
@@ -254,6 +274,15 @@ def carry_over(new: Object, old: Object) -> None:
         else:
             new.pop(key, None)
     new["resourceVersion"] = old["resourceVersion"]
+
+
+def bump_generation_if_changed(new: Object, old: Object, key: str) -> None:
+    """Strategies that also count a change of one metadata field (a Deployment's
+    annotations, an EndpointSlice's labels) as a new generation, unless the spec already
+    bumped it."""
+    same_generation = new.get("generation") == old.get("generation")
+    if same_generation and new.get(key) != old.get(key):
+        new["generation"] = old.get("generation", 1) + 1
 
 
 def same_ignoring_meta(new: Object, old: Object) -> bool:

@@ -1,11 +1,11 @@
-"""Deleting a namespace: Terminating, its content deleted, then the namespace is gone.
+"""Deleting a namespace: its content deleted, then the namespace is gone.
 
-Sources (kubernetes/kubernetes): pkg/registry/core/namespace/storage/storage.go (Delete:
-deletionTimestamp and phase Terminating while spec.finalizers holds "kubernetes"),
-plugin/pkg/admission/namespace/lifecycle (default, kube-system and kube-public may not be
-deleted), pkg/controller/namespace/deletion/namespaced_resources_deleter.go (delete every
-namespaced resource, report what remains in conditions, then finalize).
-"""
+The registry's delete (clusterscoped.NamespaceHandler.begin_delete) marks the namespace
+Terminating; this controller does the rest. Sources (kubernetes/kubernetes):
+pkg/registry/core/namespace/storage/storage.go (Delete: deletionTimestamp and phase
+Terminating while spec.finalizers holds "kubernetes"),
+pkg/controller/namespace/deletion/namespaced_resources_deleter.go (delete every
+namespaced resource, report what remains in conditions, then finalize)."""
 
 from __future__ import annotations
 
@@ -14,38 +14,10 @@ from typing import Any
 from kubelab import errors
 from kubelab.kinds import RESOURCES, resource_for
 from kubelab.mock import controller_utils as cu
-from kubelab.mock.api import Handler
 from kubelab.mock.store import Object
 
-IMMORTAL = ("default", "kube-public", "kube-system")
 _NAMESPACES = resource_for("namespaces")
 _NAMESPACED = tuple(res for res in RESOURCES if res.namespaced)
-
-
-class TerminatingNamespaces:
-    """Wraps the Namespace handler: a delete marks the namespace Terminating instead."""
-
-    def __init__(self, inner: Handler) -> None:
-        self._inner = inner
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._inner, name)
-
-    def begin_delete(self, obj: Object, now: str) -> Object | None:
-        name = obj["metadata"]["name"]
-        if name in IMMORTAL:
-            raise errors.forbidden("namespaces", name, "this namespace may not be deleted")
-        if "deletionTimestamp" in obj["metadata"]:
-            return obj
-        return {**obj, "metadata": {**obj["metadata"], "deletionTimestamp": now},
-                "status": {**(obj.get("status") or {}), "phase": "Terminating"}}
-
-
-def install_deletion(api: Any) -> None:
-    """Give the registered Namespace handler the registry's delete, unless it has its own."""
-    inner = api.handlers.get("namespaces", Handler())
-    if type(inner).begin_delete is Handler.begin_delete:
-        api.handlers["namespaces"] = TerminatingNamespaces(inner)
 
 
 class NamespaceController:
@@ -68,16 +40,12 @@ class NamespaceController:
                 self.dirty.add(namespace)
 
     def sync(self, api: Any) -> bool:
-        if not self.dirty:
-            return False
-        names = sorted(self.dirty)
-        self.dirty.clear()
-        wrote = False
-        for name in names:
-            namespace = api.store.get("namespaces", "", name)
-            if namespace is not None and cu.is_terminating(namespace):
-                wrote = self._delete_content(api, namespace) or wrote
-        return wrote
+        return cu.sync_each(self.dirty, lambda name: self._sync_one(api, name))
+
+    def _sync_one(self, api: Any, name: str) -> bool:
+        namespace = api.store.get("namespaces", "", name)
+        return namespace is not None and cu.is_terminating(namespace) and (
+            self._delete_content(api, namespace))
 
     def next_deadline(self, api: Any) -> float | None:
         return None

@@ -118,9 +118,25 @@ def containers_of(spec: Object) -> list[Object]:
 
 def sorted_keys(value: Any) -> Any:
     """The same data with every mapping's keys in alphabetical order, the order in which
-    `kubectl get -o yaml` prints an object."""
+    `kubectl get -o yaml` prints an object.
+
+    For data the caller owns: lists, and mappings already in order, are kept and their
+    items put in order in place; only a mapping out of order is rebuilt."""
     if isinstance(value, dict):
-        return {key: sorted_keys(value[key]) for key in sorted(value)}
+        for key, item in value.items():  # replacing a value does not disturb the iteration
+            if isinstance(item, (dict, list)):
+                ordered = sorted_keys(item)
+                if ordered is not item:
+                    value[key] = ordered
+        keys = list(value)
+        in_order = sorted(keys)
+        if keys == in_order and type(value) is dict:
+            return value
+        return {key: value[key] for key in in_order}
     if isinstance(value, list):
-        return [sorted_keys(item) for item in value]
+        for index, item in enumerate(value):
+            if isinstance(item, (dict, list)):
+                ordered = sorted_keys(item)
+                if ordered is not item:
+                    value[index] = ordered
     return value

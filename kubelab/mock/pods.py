@@ -5,7 +5,8 @@ Sources (kubernetes/kubernetes):
   host ports with hostNetwork), then SetDefaults_PodSpec (kubelab.mock.poddefaults);
 - admission plugins enabled by default, in their order: ServiceAccount
   (plugin/pkg/admission/serviceaccount/admission.go: serviceAccountName "default", the
-  projected kube-api-access-<5> volume, its mount in every container), Priority
+  projected kube-api-access-<5> volume, its mount in every container; mirror pods of
+  static pods are left alone), Priority
   (plugin/pkg/admission/priority: priority 0, preemptionPolicy PreemptLowerPriority when no
   class is named and no global default exists), DefaultTolerationSeconds
   (plugin/pkg/admission/defaulttolerationseconds: not-ready and unreachable, 300 s);
@@ -35,6 +36,7 @@ Object = dict[str, Any]
 SA_MOUNT_PATH = "/var/run/secrets/kubernetes.io/serviceaccount"
 SA_VOLUME_PREFIX = "kube-api-access-"
 TOLERATION_SECONDS = 300
+MIRROR_ANNOTATION = "kubernetes.io/config.mirror"
 NODE_TAINT_KEYS = ("node.kubernetes.io/not-ready", "node.kubernetes.io/unreachable")
 
 # validation.go updatablePodSpecFields, joined with "," as ValidatePodUpdate does.
@@ -125,6 +127,12 @@ def admit_service_account(spec: Object, suffix: str) -> None:
         container.setdefault("volumeMounts", []).append(
             {"mountPath": SA_MOUNT_PATH, "name": name, "readOnly": True}
         )
+
+
+def is_mirror_pod(pod: Object) -> bool:
+    """A static pod's mirror, which ServiceAccount admission leaves alone (the kubelet would
+    delete a mirror whose spec differs from its manifest)."""
+    return MIRROR_ANNOTATION in (pod["metadata"].get("annotations") or {})
 
 
 def admit_priority(spec: Object) -> None:
@@ -315,13 +323,12 @@ class PodHandler(Handler):
         self.api = api
 
     def default(self, obj: Object) -> None:
-        decode.check(obj, "Pod", "v1")
-        decode.check_quantities(obj, "Pod", "v1", containers_of(obj.get("spec") or {}))
         default_pod(obj)
 
     def begin_create(self, obj: Object) -> Finish:
         spec = obj["spec"]
-        admit_service_account(spec, self.api.random_suffix())
+        if not is_mirror_pod(obj):
+            admit_service_account(spec, self.api.random_suffix())
         admit_priority(spec)
         admit_toleration_seconds(spec)
         return _noop

@@ -31,8 +31,7 @@ class ReplicaSetController:
     def __init__(self) -> None:
         self.dirty: set[cu.Key] = set()
         self.rs_by_uid: dict[str, cu.Key] = {}
-        self.pods_by_owner: dict[str, set[str]] = {}  # controller uid -> pod names
-        self.pod_owner: dict[cu.Key, str] = {}
+        self.pods = cu.OwnerIndex()  # controller uid -> pod names
         self.orphans: dict[str, set[str]] = {}  # namespace -> pods without a controller
         self.rs_in_ns: dict[str, set[str]] = {}
         self.orphan_checks: list[tuple[str, dict[str, str]]] = []
@@ -57,9 +56,8 @@ class ReplicaSetController:
 
     def _observe_pod(self, event: str, pod: Object) -> None:
         key = cu.key_of(pod)
-        old_owner = self.pod_owner.pop(key, None)
+        old_owner = self.pods.forget(key)
         if old_owner is not None:
-            self.pods_by_owner.get(old_owner, set()).discard(key[1])
             self._mark(old_owner)
         self.orphans.get(key[0], set()).discard(key[1])
         if event == "DELETED":
@@ -67,8 +65,7 @@ class ReplicaSetController:
         ref = cu.controller_ref(pod)
         if ref is not None:
             owner = str(ref.get("uid", ""))
-            self.pod_owner[key] = owner
-            self.pods_by_owner.setdefault(owner, set()).add(key[1])
+            self.pods.add(key, owner)
             self._mark(owner)
         elif cu.is_pod_active(pod):
             self.orphans.setdefault(key[0], set()).add(key[1])
@@ -87,17 +84,9 @@ class ReplicaSetController:
 
     def sync(self, api: Any) -> bool:
         self._resolve_orphan_checks(api)
-        for key in self.timers.pop_due(api.clock.seconds):
-            self.dirty.add(key)  # type: ignore[arg-type]
-            self.wake_at.pop(key, None)  # type: ignore[call-overload]
-        if not self.dirty:
-            return False
-        keys = sorted(self.dirty)
-        self.dirty.clear()
-        wrote = False
-        for key in keys:
-            wrote = self._sync_one(api, key) or wrote
-        return wrote
+        for key in cu.wake_due(self.timers, api.clock.seconds, self.dirty):
+            self.wake_at.pop(key, None)
+        return cu.sync_each(self.dirty, lambda key: self._sync_one(api, key))
 
     def next_deadline(self, api: Any) -> float | None:
         return self.timers.next()
@@ -133,7 +122,7 @@ class ReplicaSetController:
     def _owned(self, api: Any, rs: Object) -> list[Object]:
         namespace = rs["metadata"]["namespace"]
         pods = (api.store.get("pods", namespace, name)
-                for name in sorted(self.pods_by_owner.get(cu.uid_of(rs), ())))
+                for name in sorted(self.pods.by_owner.get(cu.uid_of(rs), ())))
         return [p for p in pods if p is not None]
 
     def _claim(self, api: Any, rs: Object) -> tuple[bool, list[Object]]:

@@ -18,6 +18,8 @@ from __future__ import annotations
 from typing import Any
 
 from kubelab.mock import controller_utils as cu
+from kubelab.mock.decode import parse_quantity
+from kubelab.mock.pods import qos_class
 from kubelab.mock.store import Object
 
 NO_NODES = "no nodes available to schedule pods"  # ErrNoNodesAvailable
@@ -41,6 +43,7 @@ class Scheduler:
         self.used: dict[str, list[int]] = {}  # node -> [cpu millicores, memory bytes]
         self.pod_node: dict[cu.Key, str] = {}
         self.nodes: list[Object] | None = None  # sorted by name; None: rebuild
+        self.node_names: list[str] = []
         self.allocatable: dict[str, tuple[float, float, float]] = {}  # pods, cpu (m), memory
 
     # -- events -----------------------------------------------------------------------
@@ -104,6 +107,7 @@ class Scheduler:
             return False
         if self.nodes is None:
             self.nodes = list(api.store.items("nodes"))
+            self.node_names = [node["metadata"]["name"] for node in self.nodes]
             self.allocatable = {n["metadata"]["name"]: _allocatable(n) for n in self.nodes}
         keys = sorted(self.queue)
         self.queue.clear()
@@ -119,20 +123,28 @@ class Scheduler:
         return None
 
     def _schedule(self, api: Any, pod: Object) -> bool:
+        """Bind to the preferred feasible node: the first that passes the filters, in the
+        order fewest pods, then name. Only when none fits are all reasons needed."""
         nodes = self.nodes or []
-        reasons = {node["metadata"]["name"]: self.filter(pod, node) for node in nodes}
-        feasible = [n for n in nodes if not reasons[n["metadata"]["name"]]]
-        if feasible:
-            chosen = min(feasible, key=lambda n: (len(self.usage.get(n["metadata"]["name"], {})),
-                                                  n["metadata"]["name"]))
-            bind(api, pod, chosen["metadata"]["name"])
-            return True
+        requests = cu.pod_requests(pod)
+        usage = self.usage
+        preference = sorted(
+            (len(usage.get(name, ())), name, index)
+            for index, name in enumerate(self.node_names)
+        )
+        for _, name, index in preference:
+            if not self._filter(pod, nodes[index], requests):
+                bind(api, pod, name)
+                return True
         self.unschedulable[cu.key_of(pod)] = pod["spec"]
-        message = fit_error(pod, [reasons[n["metadata"]["name"]] for n in nodes])
+        message = fit_error(pod, [self._filter(pod, node, requests) for node in nodes])
         return mark_unschedulable(api, pod, message)
 
     def filter(self, pod: Object, node: Object) -> list[str]:
         """The reasons the first failing filter plugin gives; [] when the node fits."""
+        return self._filter(pod, node, cu.pod_requests(pod))
+
+    def _filter(self, pod: Object, node: Object, requests: tuple[int, int]) -> list[str]:
         if node["spec"].get("unschedulable") and not tolerates(pod, _UNSCHEDULABLE_TAINT):
             return [UNSCHEDULABLE_NODE]
         for taint in node["spec"].get("taints") or ():
@@ -140,16 +152,16 @@ class Scheduler:
                 return [UNTOLERATED]
         if not matches_node(pod, node):
             return [AFFINITY]
-        return self._resources_fit(pod, node)
+        return self._resources_fit(node, requests)
 
-    def _resources_fit(self, pod: Object, node: Object) -> list[str]:
+    def _resources_fit(self, node: Object, requests: tuple[int, int]) -> list[str]:
         """NodeResourcesFit (fitsRequest): pod count first, then cpu and memory."""
         name = node["metadata"]["name"]
         pods, cpu_total, memory_total = self.allocatable.get(name) or _allocatable(node)
         reasons = []
         if len(self.usage.get(name, ())) + 1 > pods:
             reasons.append(TOO_MANY_PODS)
-        cpu, memory = cu.pod_requests(pod)
+        cpu, memory = requests
         if cpu == 0 and memory == 0:
             return reasons
         used_cpu, used_memory = self.used.get(name, (0, 0))
@@ -164,9 +176,9 @@ def _allocatable(node: Object) -> tuple[float, float, float]:
     """status.allocatable as numbers: pods, millicores, bytes (absent: unlimited)."""
     allocatable = (node.get("status") or {}).get("allocatable") or {}
     unlimited = float("inf")
-    pods = cu.parse_quantity(allocatable["pods"]) if "pods" in allocatable else unlimited
+    pods = float(parse_quantity(allocatable["pods"])) if "pods" in allocatable else unlimited
     cpu = cu.milli_cpu(allocatable["cpu"]) if "cpu" in allocatable else unlimited
-    memory = cu.parse_quantity(allocatable["memory"]) if "memory" in allocatable else unlimited
+    memory = float(parse_quantity(allocatable["memory"])) if "memory" in allocatable else unlimited
     return pods, cpu, memory
 
 
@@ -291,7 +303,7 @@ def _with_scheduled(pod: Object, cond: Object) -> Object:
         conditions.append(cond)
     status["conditions"] = conditions
     if "qosClass" not in status:
-        status["qosClass"] = cu.qos_class(pod)
+        status["qosClass"] = qos_class(pod["spec"])
     return status
 
 

@@ -38,31 +38,12 @@ _SPEC_BOOLS = ("allocateLoadBalancerNodePorts", "publishNotReadyAddresses")
 _PORT_STRINGS = {"name": "string", "protocol": "v1.Protocol", "appProtocol": "string"}
 
 
-def _json_kind(value: Any, go_type: str) -> str:
-    """UnmarshalTypeError.Value: a number that does not fit an int shows its literal."""
-    if isinstance(value, bool):
-        return "bool"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, (int, float)):
-        return f"number {value}" if go_type.startswith("int") else "number"
-    if isinstance(value, list):
-        return "array"
-    return "object"
-
-
 def _refuse(value: Any, struct: str, path: str, go_type: str) -> errors.ApiError:
-    return errors.bad_request(
-        'Service in version "v1" cannot be handled as a Service: json: cannot unmarshal '
-        f"{_json_kind(value, go_type)} into Go struct field {struct}.{path} of type {go_type}"
-    )
+    return decode.type_error("Service", "v1", value, struct, tuple(path.split(".")), go_type)
 
 
 def _int32(value: Any, struct: str, path: str) -> None:
-    if value is None:
-        return
-    number = isinstance(value, (int, float)) and not isinstance(value, bool)
-    if not number or value != int(value) or not -(2**31) <= value < 2**31:
+    if value is not None and not decode.fits(value, "int32"):
         raise _refuse(value, struct, path, "int32")
 
 
@@ -91,15 +72,6 @@ def _spec_scalars(spec: Object) -> None:
             raise _refuse(spec[key], "ServiceSpec", f"spec.{key}", "bool")
     _int32(spec.get("healthCheckNodePort"), "ServiceSpec", "spec.healthCheckNodePort")
     _as_int(spec, "healthCheckNodePort")
-    selector = spec.get("selector")
-    if selector is None:
-        return
-    if not isinstance(selector, dict):
-        raise _refuse(selector, "ServiceSpec", "spec.selector", "map[string]string")
-    for key in sorted(selector):
-        _string(selector[key], "ServiceSpec", "spec.selector", "string")
-        if selector[key] is None:
-            selector[key] = ""  # a null map value decodes to ""
 
 
 def _affinity_config(spec: Object) -> None:
@@ -136,8 +108,8 @@ def _ports(spec: Object) -> None:
 
 
 def check_types(svc: Object) -> None:
-    """Refuse, as the API server's decoder does, values of the wrong JSON type."""
-    decode.check(svc, "Service", "v1")  # metadata labels and annotations, the selector
+    """Refuse, as the API server's decoder does, values of the wrong JSON type in the spec
+    (decode.check, which the API server runs first, has seen metadata and the selector)."""
     spec = svc.get("spec")
     if spec is None:
         return

@@ -2,14 +2,37 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, TypeVar, cast
 
 Object = dict[str, Any]
 Key = tuple[str, str]  # (namespace or "", name)
 Listener = Callable[
     [str, str, Object], None
 ]  # (plural, event, obj)
+
+
+T = TypeVar("T")
+_IMMUTABLE = frozenset({str, int, float, bool, type(None)})
+
+
+def copy_object(value: T) -> T:
+    """A deep copy of JSON data, several times faster than copy.deepcopy. Shared
+    sub-objects come out as separate copies, as they would through JSON; anything that is
+    not JSON is copied by copy.deepcopy."""
+    return cast(T, _copy(value))
+
+
+def _copy(value: Any) -> Any:
+    kind = type(value)
+    if kind is dict:
+        return {key: _copy(item) for key, item in value.items()}
+    if kind is list:
+        return [_copy(item) for item in value]
+    if kind in _IMMUTABLE:
+        return value
+    return copy.deepcopy(value)
 
 
 class Store:
