@@ -19,7 +19,9 @@ from typing import Any, TypeVar
 
 import pytest
 
-from kubelab import ApiError, Lab, scenarios
+from kubelab import scenarios
+from kubelab.errors import ApiError
+from kubelab.facade import Lab
 
 T = TypeVar("T")
 

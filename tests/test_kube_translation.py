@@ -20,14 +20,14 @@ import pytest
 from kube_fakes import FakeApiServer, fixture, kind_cluster
 from kube_fakes import pod as running_pod
 
-from kubelab import ApiError, SetupError, UsageError
+from kubelab import ApiError, SetupError, UsageError, targets
 from kubelab.backend import DnsRecord
 from kubelab.kinds import resource_for
 from kubelab.kube import errors as kube_errors
 from kubelab.kube import hops, probes, readiness, resolve, translate
 from kubelab.kube.clusterinfo import domain_from, pod_cidr_from, service_cidr_from
 from kubelab.kube.explain import explain_text
-from kubelab.mock.dns import ResolvConf
+from kubelab.resolvconf import ResolvConf
 from kubelab.scenarios import deployment, pod, service
 
 # -- Status errors ----------------------------------------------------------------------
@@ -442,19 +442,19 @@ def test_client_address(text: str, host: str) -> None:
 
 
 @pytest.mark.parametrize(("text", "target"), [
-    ("web", probes.Target("web", None, False)),
-    ("web:8080", probes.Target("web", 8080, False)),
-    ("http://web.kubelab.svc:81/hostname", probes.Target("web.kubelab.svc", 81, False)),
-    ("10.96.0.10:53", probes.Target("10.96.0.10", 53, True)),
+    ("web", targets.Target("web", None, False)),
+    ("web:8080", targets.Target("web", 8080, False)),
+    ("http://web.kubelab.svc:81/hostname", targets.Target("web.kubelab.svc", 81, False)),
+    ("10.96.0.10:53", targets.Target("10.96.0.10", 53, True)),
 ])
-def test_targets(text: str, target: probes.Target) -> None:
-    assert probes.parse_target(text) == target
+def test_targets(text: str, target: targets.Target) -> None:
+    assert targets.parse_target(text) == target
 
 
 @pytest.mark.parametrize("bad", ["", "web:0", "web:x", ":80"])
 def test_bad_targets(bad: str) -> None:
     with pytest.raises(UsageError):
-        probes.parse_target(bad)
+        targets.parse_target(bad)
 
 
 @pytest.mark.skipif(not (shutil.which("curl") and shutil.which("sh")), reason="needs curl, sh")

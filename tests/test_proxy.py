@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from kubelab import errors
-from kubelab.mock import kubeproxy, network, proxy
+from kubelab import errors, targets
+from kubelab.mock import kubeproxy, proxy
 from kubelab.mock.api import ApiServer
 
 Object = dict[str, Any]
@@ -612,14 +612,14 @@ def test_clients_that_cannot_send() -> None:
     ("10.96.0.10:53", "10.96.0.10", 53),
 ])
 def test_parse_target(text: str, host: str, port: int | None) -> None:
-    parsed = network.parse_target(text)
+    parsed = targets.parse_target(text)
     assert (parsed.host, parsed.port) == (host, port)
 
 
 @pytest.mark.parametrize("text", ["", "web:0", "web:99999", "[::1]:80"])
 def test_bad_targets(text: str) -> None:
     with pytest.raises(errors.UsageError):
-        network.parse_target(text)
+        targets.parse_target(text)
 
 
 def test_names_from_nodes_and_the_host() -> None:

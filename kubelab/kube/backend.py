@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from kubelab import errors
+from kubelab import errors, targets
 from kubelab.backend import ClusterInfo, DnsAnswer, Hop, Object, RequestResult
 from kubelab.kinds import Resource, resource_for, resource_for_object
 from kubelab.kube import hops, outside, probes, readiness, resolve, safety, translate
@@ -23,7 +23,7 @@ from kubelab.kube.api import Api
 from kubelab.kube.clusterinfo import cluster_info
 from kubelab.kube.explain import explain_text
 from kubelab.kube.probepods import CLIENT, NODE_PORT, ProbePods
-from kubelab.mock.dns import ResolvConf
+from kubelab.resolvconf import ResolvConf
 
 PODS = resource_for("pods")
 NODES = resource_for("nodes")
@@ -206,7 +206,7 @@ class KubeBackend:
 
     def _send(self, target: str, from_pod: str | None, from_node: str | None,
               from_outside: bool, namespace: str, n: int) -> Sent:
-        parsed = probes.parse_target(target)
+        parsed = targets.parse_target(target)
         if from_outside:
             return self._send_from_outside(parsed, n)
         sender = self._sender(from_pod or CLIENT, from_node, namespace,
@@ -233,7 +233,7 @@ class KubeBackend:
         return Sent(client, ip, port, self._results(client, tuple(before), ip, port, runs,
                                                     namespace))
 
-    def _address(self, parsed: probes.Target,
+    def _address(self, parsed: targets.Target,
                  answer: DnsAnswer) -> tuple[str, int, Hop] | Hop:
         records = [r for r in answer.records if r.type == "A"]
         if not records:
@@ -258,7 +258,7 @@ class KubeBackend:
         ports = (svc.get("spec") or {}).get("ports") or []
         return int(ports[0]["port"]) if ports else 80
 
-    def _send_from_outside(self, parsed: probes.Target, n: int) -> Sent:
+    def _send_from_outside(self, parsed: targets.Target, n: int) -> Sent:
         client = hops.Client("outside", "host", "")
         before = [Hop("client", client.describe())]
         ip = parsed.host if parsed.is_ip else outside.resolve_here(parsed.host)

@@ -8,7 +8,7 @@ output, present when not empty; "error" is Go's `exit status N`, present on fail
 agnhost's image is Alpine with bind-tools (`dig`) and curl (test/images/agnhost/Dockerfile).
 
 - resolve: read the pod's /etc/resolv.conf, walk the name through the search list as
-  glibc's res_search does (kubelab.mock.dns.search_list, the rule the simulation uses),
+  glibc's res_search does (kubelab.resolvconf.search_list, the rule the simulation uses too),
   and ask each absolute name with `dig`, so every name tried is shown with its answer.
 - request: per request one curl process, i.e. one new TCP connection, asking netexec's
   /hostname (which pod answered) and then /clientip (the source address the pod saw) on
@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from kubelab.backend import DnsRecord
-from kubelab.mock.dns import ResolvConf
+from kubelab.resolvconf import ResolvConf
 
 Object = dict[str, Any]
 
@@ -254,38 +254,3 @@ def split_address(text: str) -> str:
     """`10.244.1.5:43210` (netexec's /clientip, Go's RemoteAddr) -> `10.244.1.5`."""
     host = text.strip().rsplit(":", 1)[0] if ":" in text else text.strip()
     return host.strip("[]")
-
-
-# -- the target of a request ------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Target:
-    host: str
-    port: int | None  # None: not given
-    is_ip: bool
-
-
-def parse_target(text: str) -> Target:
-    """NAME[:PORT], IP[:PORT] or a URL (http://web:8080/x: its scheme and path are
-    ignored, the probe asks /hostname and /clientip), as the simulation reads it."""
-    from ipaddress import ip_address
-    from urllib.parse import urlsplit
-
-    from kubelab.errors import UsageError
-
-    raw = text.strip()
-    if not raw:
-        raise UsageError("request() needs a target: a name or an IP, with :port if needed")
-    parts = urlsplit(raw if "://" in raw else f"tcp://{raw}")
-    try:
-        host, port = parts.hostname or "", parts.port
-    except ValueError:
-        raise UsageError(f"{text!r}: the port must be a number from 1 to 65535") from None
-    if not host or port == 0:
-        raise UsageError(f"{text!r} is not a target: use NAME[:PORT] or IP[:PORT]")
-    try:
-        ip_address(host)
-    except ValueError:
-        return Target(host, port, False)
-    return Target(host, port, True)

@@ -1,7 +1,7 @@
 """A DNS answer from a real pod, shaped like the simulation's (pure functions).
 
 The names tried come from the asking pod's real /etc/resolv.conf and the glibc search
-rule the simulation uses (kubelab.mock.dns.search_list, final_rcode); each absolute name
+rule the simulation uses (kubelab.resolvconf.search_list, final_rcode); each absolute name
 is then asked with `dig` in that pod (probes.resolve_script), so the records and their
 TTLs are the cluster DNS's own. (agnhost's image is Alpine, whose musl resolver walks the
 search list a little differently; kubelab shows the glibc walk on both backends.)
@@ -14,7 +14,7 @@ import ipaddress
 from kubelab.backend import DnsAnswer
 from kubelab.errors import UsageError
 from kubelab.kube.probes import DigAnswer, parse_dig, split_queries
-from kubelab.mock.dns import ResolvConf, final_rcode, search_list
+from kubelab.resolvconf import ResolvConf, final_rcode, search_list
 
 QTYPES = ("A", "AAAA", "CNAME", "PTR", "SRV", "TXT")
 

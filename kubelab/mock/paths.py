@@ -42,7 +42,8 @@ from kubelab.mock.kubeproxy import (
     NODE_PORT,
     ServicePort,
 )
-from kubelab.mock.network import Node, Target
+from kubelab.mock.network import Node
+from kubelab.targets import Target, parse_target
 
 Object = dict[str, Any]
 SERVICE_CIDR = cluster.SERVICE_CIDR
@@ -51,7 +52,7 @@ INTERNET_PORTS = (80, 443)  # the simulated internet's hosts serve HTTP and HTTP
 
 
 def plan(trip: Trip, target: str) -> Step:
-    parsed = network.parse_target(target)
+    parsed = parse_target(target)
     hops = [trip.say(Hop("client", trip.client.describe(), trip.client.ip))]
     if parsed.is_ip:
         return route(trip, parsed.host, parsed.port or 80, hops)
