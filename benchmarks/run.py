@@ -31,9 +31,9 @@ def bench_api() -> None:
     """5,000 pods through 1,000 Deployments and 1,000 Services, slices reconciled.
 
     A node runs at most 110 pods (the kubelet's default maxPods), so 5,000 running pods
-    need 46 workers; with kind's default two, most would stay Pending, as on kind.
+    need 47 workers (each node also runs kindnet and kube-proxy); with kind's default two, most would stay Pending, as on kind.
     """
-    lab = kubelab.connect(seed=0, workers=46)
+    lab = kubelab.connect(seed=0, workers=47)
     deployments = [scenarios.deployment(f"app{i}", replicas=5) for i in range(1000)]
     services = [scenarios.service(f"app{i}") for i in range(1000)]
     seconds = _timed(lambda: (lab.apply(deployments), lab.apply(services)))
@@ -78,8 +78,44 @@ def bench_dns() -> None:
     _report("100,000 DNS lookups (search path included)", seconds, "< 1000 ms")
 
 
+def bench_diagram() -> None:
+    """Build and render the cluster diagram of a 30-pod cluster (to SVG, with the renderer
+    kubelab finds: system dot first, else graphviz-pure)."""
+    from kubelab.diagrams import find_renderer
+
+    lab = kubelab.connect(seed=0)
+    for i in range(3):
+        lab.apply(scenarios.deployment(f"app{i}", replicas=10))
+        lab.apply(scenarios.service(f"app{i}"))
+    lab.diagram().svg()  # the first drawing also imports graphviz: not counted
+    samples = [_timed(lambda: lab.diagram().svg()) for _ in range(15)]
+    renderer = find_renderer()
+    _report(f"30-pod cluster diagram, build + render ({renderer.name})",
+            statistics.median(samples), "< 150 ms")
+
+
+def bench_widget() -> None:
+    """A widget change (the selector explorer's Apply) until the new SVG is in the widget."""
+    from kubelab import widgets
+
+    lab = kubelab.connect(seed=0)
+    lab.apply(scenarios.deployment("web", replicas=3))
+    lab.apply(scenarios.pod("web-canary", {"app": "web", "tier": "front"}))
+    lab.apply(scenarios.service("web"))
+    explorer = widgets.selector_explorer(lab, "web")
+    selectors = ["app=web,tier=front", "app=web"]
+    samples = []
+    for i in range(20):
+        explorer.selector_text.value = selectors[i % 2]
+        before = explorer.diagram_html.renders
+        samples.append(_timed(explorer.apply_button.click))
+        assert explorer.diagram_html.renders == before + 1, "the diagram was not redrawn"
+    _report("widget change -> new SVG (selector explorer, Python side)",
+            statistics.median(samples), "< 100 ms")
+
+
 BENCHMARKS = {"api": bench_api, "lesson": bench_lesson_call, "requests": bench_requests,
-              "dns": bench_dns}
+              "dns": bench_dns, "diagram": bench_diagram, "widget": bench_widget}
 
 
 def main(names: list[str]) -> None:
