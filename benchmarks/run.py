@@ -31,7 +31,8 @@ def bench_api() -> None:
     """5,000 pods through 1,000 Deployments and 1,000 Services, slices reconciled.
 
     A node runs at most 110 pods (the kubelet's default maxPods), so 5,000 running pods
-    need 47 workers (each node also runs kindnet and kube-proxy); with kind's default two, most would stay Pending, as on kind.
+    need 47 workers (each node also runs kindnet and kube-proxy); with kind's default
+    two, most would stay Pending, as on kind.
     """
     lab = kubelab.connect(seed=0, workers=47)
     deployments = [scenarios.deployment(f"app{i}", replicas=5) for i in range(1000)]
