@@ -790,15 +790,41 @@ def test_rule_lines_are_exact() -> None:
     assert any(line.endswith("-m tcp -j DNAT --to-destination 10.244.2.3:8080") for line in lines)
 
 
-def test_envoy_panics_when_fewer_than_half_the_nodes_are_healthy() -> None:
+def test_envoy_never_panics_it_uses_only_the_healthy_nodes() -> None:
+    # cloud-provider-kind sets healthy_panic_threshold 0 (PR #360, issue #359): one healthy
+    # node of three still gets every connection, none goes to a node that would DROP it.
     api = cluster(svc=service(type="LoadBalancer", lb="172.18.0.9",
                               externalTrafficPolicy="Local", healthCheckNodePort=32000),
                   eps=WEB[:1])  # the only endpoint is on kubelab-worker
     api.store.put("nodes", node("kubelab-worker3", "172.18.0.5", "10.244.3.0/24"))
     results = proxy.request(api, "172.18.0.9:80", from_outside=True, n=60)
-    assert {r.outcome for r in results} == {"ok", "timeout"}
-    assert "panics" in results[0].hops[1].detail
-    assert {r.pod for r in results if r.outcome == "ok"} == {"web-a"}
+    assert {r.outcome for r in results} == {"ok"}
+    assert {r.pod for r in results} == {"web-a"}
+    assert {r.client_ip for r in results} == {"172.18.0.9"}  # Envoy's address, eTP Local
+    assert "panic" not in results[0].hops[1].detail
+
+
+def test_envoy_with_no_healthy_node_closes_the_connection() -> None:
+    api = cluster(svc=service(type="LoadBalancer", lb="172.18.0.9",
+                              externalTrafficPolicy="Local", healthCheckNodePort=32000),
+                  eps=[])
+    result = proxy.request(api, "172.18.0.9:80", from_outside=True)[0]
+    assert result.outcome == "refused" and result.pod is None
+    assert "healthy none" in result.hops[-1].detail
+    assert "closes the client's connection" in result.hops[-1].detail
+
+
+def test_envoy_filters_by_load_balancer_source_ranges() -> None:
+    # cloud-provider-kind turns loadBalancerSourceRanges into the listener's
+    # filter_chain_match source_prefix_ranges: another source matches no filter chain.
+    api = cluster(svc=service(type="LoadBalancer", lb="172.18.0.9",
+                              loadBalancerSourceRanges=["172.18.0.1/32"]))
+    assert {r.outcome for r in proxy.request(api, "172.18.0.9:80", from_outside=True, n=20)} \
+        == {"ok"}
+    api.store.put("pods", pod("client", "10.244.1.9", W1))
+    result = proxy.request(api, "172.18.0.9:80", from_pod="client")[0]
+    assert result.outcome == "refused" and result.pod is None
+    assert "no filter chain matches 172.18.0.3" in result.hops[-1].detail  # kind-masq-agent
 
 
 def test_nodes_leaving_the_load_balancer() -> None:

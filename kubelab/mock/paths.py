@@ -16,10 +16,12 @@ container per LoadBalancer Service on the kind network, its IP is the ingress IP
 ipMode Proxy); a listener per Service port; the upstream cluster is every node of the
 load balancer (nodes without node.kubernetes.io/exclude-from-external-load-balancers) at
 its nodePort, `lb_policy: RANDOM` (RING_HASH on the source IP with sessionAffinity
-ClientIP), HTTP health checks on kube-proxy's :10256/healthz, or on the
+ClientIP), a filter chain only for the loadBalancerSourceRanges when the Service has
+some, HTTP health checks on kube-proxy's :10256/healthz, or on the
 healthCheckNodePort with externalTrafficPolicy Local, which answers 200 only on nodes
-with a ready local endpoint. Envoy's panic threshold (50 %): when fewer than half the
-hosts are healthy, it balances over all of them.
+with a ready local endpoint. `healthy_panic_threshold` is 0 (cloud-provider-kind PR #360,
+"fix: disable Envoy healthy panic threshold", issue #359): Envoy never falls back to the
+unhealthy nodes; with no healthy node it closes the client's connection.
 """
 
 from __future__ import annotations
@@ -314,6 +316,14 @@ def _envoy(
             f"({container}) has no listener on port {port} and its kernel answers with a reset"
         )
         return trip.fail("refused", hops, "reject", why)
+    ranges = ((svc.get("spec") or {}).get("loadBalancerSourceRanges")) or []
+    if ranges and not _in_ranges(source, ranges):
+        why = (
+            f"{ip}:{port}: Envoy ({container}) accepts only sources in loadBalancerSourceRanges "
+            f"{', '.join(r.strip() for r in ranges)}; no filter chain matches {source}, so it "
+            "closes the connection"
+        )
+        return trip.fail("refused", hops, "loadbalancer", why)
     nodes = [n for n in trip.world.nodes if n.lb_eligible]
     if not nodes or not sp.node_port:
         why = f"Envoy ({container}) has no node to send {ip}:{port} to and closes the connection"
@@ -323,12 +333,16 @@ def _envoy(
         n for n in nodes
         if not sp.external_local or kubeproxy.categorize(eps, sp, n.name, n.zone).local_ready
     ]
-    panic = 2 * len(healthy) < len(nodes)
-    candidates = nodes if panic else healthy
-    how = _envoy_policy(sp, nodes, healthy, panic)
+    how = _envoy_policy(sp, healthy)
+    if not healthy:
+        why = (
+            f"{ip}:{port}: Envoy ({container}) {how}; with no healthy node (its panic threshold "
+            "is 0) it closes the client's connection"
+        )
+        return trip.fail("refused", hops, "loadbalancer", why)
     trip.say(Hop("loadbalancer", f"{ip}:{port}: Envoy ({container}) {how}"))
     branches = []
-    for node in candidates:
+    for node in healthy:
         lb = Hop("loadbalancer", f"{ip}:{port} is the LoadBalancer IP of {_name(svc)}: "
                  f"Envoy ({container}) sends the connection to {node.name} ({how})", f"{ip}:{port}")
         nodeport = Hop("nodeport", f"Envoy connects from {ip} to {node.ip}:{sp.node_port}, "
@@ -341,7 +355,20 @@ def _envoy(
     return Spread(tuple(branches), hashed)
 
 
-def _envoy_policy(sp: ServicePort, nodes: list[Node], healthy: list[Node], panic: bool) -> str:
+def _in_ranges(source: str, ranges: list[str]) -> bool:
+    """Envoy's filter_chain_match source_prefix_ranges, one per loadBalancerSourceRanges
+    entry (cloud-provider-kind trims the spaces validation lets through)."""
+    address = ipaddress.ip_address(source)
+    for text in ranges:
+        try:
+            if address in ipaddress.ip_network(text.strip(), strict=False):
+                return True
+        except ValueError:
+            continue
+    return False
+
+
+def _envoy_policy(sp: ServicePort, healthy: list[Node]) -> str:
     names = ", ".join(n.name for n in healthy) or "none"
     if sp.external_local:
         check = (
@@ -350,8 +377,6 @@ def _envoy_policy(sp: ServicePort, nodes: list[Node], healthy: list[Node], panic
         )
     else:
         check = f"health-checks kube-proxy on :10256/healthz: healthy {names}"
-    if panic:
-        check += "; fewer than half are healthy, so Envoy panics and uses every node"
     pick = (
         "ring hash of the client address (sessionAffinity ClientIP)"
         if sp.affinity_seconds is not None
