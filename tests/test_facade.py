@@ -145,3 +145,15 @@ def test_connect_kind_without_a_cluster_names_the_fix(tmp_path, monkeypatch) -> 
 def test_connect_unknown_backend() -> None:
     with pytest.raises(UsageError, match='use "mock", "kind" or "kube"'):
         kubelab.connect("minikube")
+
+
+def test_connect_follows_kubelab_backend_when_none_is_named(tmp_path, monkeypatch) -> None:
+    empty = tmp_path / "kubeconfig"
+    empty.write_text("apiVersion: v1\nkind: Config\ncontexts: []\n")
+    monkeypatch.setenv("KUBECONFIG", str(empty))
+    monkeypatch.setenv("KUBELAB_BACKEND", "kind")
+    with pytest.raises(kubelab.SetupError, match="kubelab up"):
+        kubelab.connect()
+    assert kubelab.connect("mock").info.backend == "mock"  # a named backend wins
+    monkeypatch.delenv("KUBELAB_BACKEND")
+    assert kubelab.connect().info.backend == "mock"
