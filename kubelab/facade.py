@@ -299,8 +299,9 @@ class Lab:
         desired.setdefault("metadata", {})
         annotations = dict(desired["metadata"].get("annotations") or {})
         annotations.pop(LAST_APPLIED, None)
-        recorded = json.loads(json.dumps(desired))
-        recorded["metadata"]["annotations"] = dict(annotations)
+        # What kubectl records: the manifest without its own record, in its namespace. Only
+        # serialized, so a shallow copy does.
+        recorded = {**desired, "metadata": {**desired["metadata"], "annotations": annotations}}
         if ns:
             recorded["metadata"]["namespace"] = ns
         annotations[LAST_APPLIED] = (

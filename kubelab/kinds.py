@@ -46,6 +46,7 @@ for _res in RESOURCES:
     for _name in (_res.kind.lower(), _res.plural, *_res.short_names):
         _BY_NAME[_name] = _res
         _BY_NAME[f"{_name}.{_res.group}"] = _res if _res.group else _BY_NAME[_name]
+_BY_KIND: dict[tuple[str, str], Resource] = {(r.kind, r.api_version): r for r in RESOURCES}
 
 
 def resource_for(name: str) -> Resource:
@@ -55,6 +56,13 @@ def resource_for(name: str) -> Resource:
         return _BY_NAME[key]
     known = ", ".join(r.plural for r in RESOURCES)
     raise UsageError(f'the server doesn\'t have a resource type "{name}" (kubelab knows: {known})')
+
+
+def find_resource(kind: object, api_version: object) -> Resource | None:
+    """The Resource of a kind in an apiVersion, or None."""
+    if isinstance(kind, str) and isinstance(api_version, str):
+        return _BY_KIND.get((kind, api_version))
+    return None
 
 
 def resource_for_object(obj: dict[str, object]) -> Resource:
@@ -68,9 +76,9 @@ def resource_for_object(obj: dict[str, object]) -> Resource:
             f"Object 'apiVersion' is missing in the manifest of kind {kind}: "
             "every object needs `apiVersion:` (e.g. v1 or apps/v1)"
         )
-    for res in RESOURCES:
-        if res.kind == kind and res.api_version == api_version:
-            return res
+    res = find_resource(kind, api_version)
+    if res is not None:
+        return res
     raise UsageError(
         f'no matches for kind "{kind}" in version "{api_version}" '
         "(kubelab knows: " + ", ".join(f"{r.api_version} {r.kind}" for r in RESOURCES) + ")"

@@ -12,13 +12,13 @@ Per-kind rules live in Handlers (one module each); controllers react after each 
 
 from __future__ import annotations
 
-import contextlib
 import random
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
+from types import TracebackType
 from typing import Any, Protocol
 
 from kubelab import errors, selectors
-from kubelab.kinds import Resource, resource_for_object
+from kubelab.kinds import Resource, find_resource, resource_for_object
 from kubelab.mock import decode, meta
 from kubelab.mock.clock import Clock
 from kubelab.mock.field import FieldError, raise_if_any
@@ -32,16 +32,25 @@ def _noop_finish(success: bool) -> None:
     return None
 
 
-@contextlib.contextmanager
-def _allocations(finish: Finish) -> Iterator[None]:
+class _Allocations:
     """The rest of a write after begin_create/begin_update: what they allocated is kept if
     it succeeds and handed back if anything fails."""
-    try:
-        yield
-    except BaseException:
-        finish(False)
-        raise
-    finish(True)
+
+    __slots__ = ("finish",)
+
+    def __init__(self, finish: Finish) -> None:
+        self.finish = finish
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.finish(kind is None)
 
 
 class Handler:
@@ -50,8 +59,18 @@ class Handler:
     # Kinds whose strategy keeps metadata.generation (Deployments, Pods, EndpointSlices...).
     tracks_generation = False
 
+    def copy_body(self, obj: Object) -> Object:
+        """The API server's own copy of a create's body: the caller's is never changed."""
+        return copy_object(obj)
+
     def default(self, obj: Object) -> None:
         """SetDefaults_*: what decoding a request fills in."""
+
+    def decode_create(self, obj: Object, kind: str, version: str) -> None:
+        """Decode a create's body: the decoder's 400s, then the defaults. A kind may skip
+        work it has done before for the same body (Pods: kubelab.mock.podhandler)."""
+        decode.check(obj, kind, version)
+        self.default(obj)
 
     def begin_create(self, obj: Object) -> Finish:
         """Allocate what the object needs (before validation); return how to finish."""
@@ -91,6 +110,9 @@ class Handler:
         """A deletion that keeps the object for now (a Namespace turns Terminating until its
         content is gone): the object to store instead, or None for the usual deletion."""
         return None
+
+
+_NO_RULES = Handler()
 
 
 class Controller(Protocol):
@@ -186,17 +208,16 @@ class ApiServer:
     # -- writes (also used by controllers, which write through the API like real ones) ----
 
     def create_object(self, obj: Object, namespace: str | None = None) -> Object:
-        obj = copy_object(obj)
+        obj = self._body_handler(obj).copy_body(obj)
         res = resource_for_object(obj)
-        handler = self.handlers.get(res.plural, Handler())
+        handler = self.handlers.get(res.plural, _NO_RULES)
         metadata = obj.setdefault("metadata", {})
         if not isinstance(metadata, dict):
             raise errors.bad_request("metadata must be an object")
         ns = self._admit_namespace(res, metadata, namespace)
-        decode.check(obj, res.kind, res.version)
-        handler.default(obj)
+        handler.decode_create(obj, res.kind, res.version)
         name_for_errors = metadata.get("name") or metadata.get("generateName") or ""
-        with _allocations(handler.begin_create(obj)):
+        with _Allocations(handler.begin_create(obj)):
             handler.prepare_create(obj)
             self._fill_create_metadata(metadata, ns, handler.tracks_generation)
             name_for_errors = metadata.get("name", "")
@@ -208,10 +229,18 @@ class ApiServer:
             self.store.put(res.plural, obj)
         return obj
 
+    def _body_handler(self, body: Object) -> Handler:
+        """The handler of a body's kind, if it names a known one (else resource_for_object
+        says what is wrong, after the copy)."""
+        if type(body) is not dict:
+            return _NO_RULES
+        res = find_resource(body.get("kind"), body.get("apiVersion"))
+        return self.handlers.get(res.plural, _NO_RULES) if res is not None else _NO_RULES
+
     def update_object(self, obj: Object, namespace: str | None = None) -> Object:
         obj = copy_object(obj)
         res = resource_for_object(obj)
-        handler = self.handlers.get(res.plural, Handler())
+        handler = self.handlers.get(res.plural, _NO_RULES)
         metadata = obj.setdefault("metadata", {})
         ns = self._request_namespace(res, metadata, namespace)
         name = metadata.get("name")
@@ -229,7 +258,7 @@ class ApiServer:
         meta.carry_over(metadata, old["metadata"])
         if handler.tracks_generation and not meta.same_ignoring_meta(obj, old):
             metadata["generation"] = old["metadata"].get("generation", 1) + 1
-        with _allocations(handler.begin_update(obj, old)):
+        with _Allocations(handler.begin_update(obj, old)):
             problems = meta.validate_object_meta_update(metadata, old["metadata"])
             problems += meta.validate_object_meta(metadata, res.namespaced, handler.name_errors)
             problems += handler.validate_update(obj, old)
@@ -257,7 +286,7 @@ class ApiServer:
         obj = self.store.get(res.plural, ns, name)
         if obj is None:
             raise errors.not_found(res.plural, name, res.group)
-        handler = self.handlers.get(res.plural, Handler())
+        handler = self.handlers.get(res.plural, _NO_RULES)
         kept = handler.begin_delete(obj, self.clock.timestamp())
         if kept is not None:
             if kept != obj:
@@ -287,7 +316,7 @@ class ApiServer:
         """Take an object out of the store for good (graceful deletion has ended)."""
         old = self.store.remove(res.plural, namespace, name)
         if old is not None:
-            self.handlers.get(res.plural, Handler()).deleted(old)
+            self.handlers.get(res.plural, _NO_RULES).deleted(old)
 
     # -- controllers and time ---------------------------------------------------------------
 

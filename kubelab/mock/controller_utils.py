@@ -120,20 +120,27 @@ def is_pod_terminating(pod: Object) -> bool:
 
 
 def condition(status: Mapping[str, Any] | None, kind: str) -> dict[str, Any] | None:
+    """A copy of the condition of that type, or None."""
+    found = _condition(status, kind)
+    return dict(found) if found is not None else None
+
+
+def _condition(status: Mapping[str, Any] | None, kind: str) -> Mapping[str, Any] | None:
+    """The condition itself (only to read: it may belong to a stored object)."""
     for cond in (status or {}).get("conditions") or ():
         if cond.get("type") == kind:
-            return dict(cond)
+            return cond  # type: ignore[no-any-return]
     return None
 
 
 def is_pod_ready(pod: Object) -> bool:
-    ready = condition(pod.get("status"), "Ready")
+    ready = _condition(pod.get("status"), "Ready")
     return ready is not None and ready.get("status") == "True"
 
 
 def ready_since(pod: Object, parse: Any) -> float | None:
     """When the pod's Ready condition last turned True, in simulated seconds."""
-    ready = condition(pod.get("status"), "Ready")
+    ready = _condition(pod.get("status"), "Ready")
     if ready is None or ready.get("status") != "True" or not ready.get("lastTransitionTime"):
         return None
     return float(parse(ready["lastTransitionTime"]))

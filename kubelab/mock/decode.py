@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
@@ -113,33 +114,62 @@ def type_error(
     )
 
 
-class _Places:
-    """Where paths reach in one object; each prefix is walked once (paths share them)."""
-
-    def __init__(self, obj: Object) -> None:
-        self._nodes: dict[Path, list[Any]] = {(): [obj]}
-
-    def nodes(self, path: Path) -> list[Any]:
-        """The values at `path`, in document order."""
-        found = self._nodes.get(path)
-        if found is None:
-            parents, part = self.nodes(path[:-1]), path[-1]
-            if part == "*":
-                found = [item for items in parents if isinstance(items, list) for item in items]
-            else:
-                found = [node[part] for node in parents if isinstance(node, dict) and part in node]
-            self._nodes[path] = found
-        return found
-
-    def places(self, path: Path) -> list[tuple[Object, str]]:
-        """(parent, key) for every place `path` reaches, in document order."""
-        last = path[-1]
-        return [(node, last) for node in self.nodes(path[:-1])
-                if isinstance(node, dict) and last in node]
+def _expand(nodes: list[Any], part: str) -> list[Any]:
+    """One step down a path from every node, in document order ("*": each list's items)."""
+    found: list[Any] = []  # loops, not comprehensions: most levels hold one node or none
+    for node in nodes:
+        if part == "*":
+            if isinstance(node, list):
+                found.extend(node)
+        elif isinstance(node, dict) and part in node:
+            found.append(node[part])
+    return found
 
 
 def _walk(node: Any, path: Path) -> list[tuple[Object, str]]:
-    return _Places(node).places(path)
+    """(parent, key) for every place `path` reaches, in document order."""
+    nodes = [node]
+    for part in path[:-1]:
+        nodes = _expand(nodes, part)
+    last = path[-1]
+    return [(parent, last) for parent in nodes if isinstance(parent, dict) and last in parent]
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    """A kind's checked paths, their parents numbered so that one pass over an object finds
+    them all: parent i is reached by steps[i - 1] (the number of its own parent, and a part);
+    0 is the object itself."""
+
+    steps: tuple[tuple[int, str], ...]
+    maps: tuple[tuple[Path, str, int], ...]  # (path, Go struct, its parent's number)
+    scalars: tuple[tuple[Path, str, str, int], ...]  # (path, Go struct, Go type, parent)
+
+    def reach(self, obj: Object) -> list[list[Any]]:
+        """The nodes at each numbered parent, in document order."""
+        reached: list[list[Any]] = [[obj]]
+        for parent, part in self.steps:
+            reached.append(_expand(reached[parent], part) if reached[parent] else [])
+        return reached
+
+
+@functools.cache
+def _compiled(kind: str, metadata_only: bool = False) -> _Compiled:
+    maps = _META_MAPS if metadata_only else _META_MAPS + _STRING_MAPS.get(kind, ())
+    scalars = () if metadata_only else _SCALARS.get(kind, ())
+    number: dict[Path, int] = {(): 0}
+    steps: list[tuple[int, str]] = []
+    for path in [path for path, _ in maps] + [path for path, _, _ in scalars]:
+        for depth in range(1, len(path)):
+            prefix = path[:depth]
+            if prefix not in number:
+                steps.append((number[prefix[:-1]], prefix[-1]))
+                number[prefix] = len(steps)
+    return _Compiled(
+        tuple(steps),
+        tuple((path, struct, number[path[:-1]]) for path, struct in maps),
+        tuple((path, struct, go, number[path[:-1]]) for path, struct, go in scalars),
+    )
 
 
 def fits(value: Any, go_type: str) -> bool:
@@ -214,13 +244,12 @@ def check(obj: Object, kind: str, version: str) -> None:
 
     The API server runs this for every kind before defaulting (mock/api.py)."""
     _check_shapes(obj, kind, version)
-    places = _Places(obj)  # only leaves change below, so the walked prefixes stay valid
-    for path, struct in _META_MAPS + _STRING_MAPS.get(kind, ()):
-        for parent, key in places.places(path):
-            _check_string_map(parent, key, kind, version, struct, path)
-    for path, struct, go_type in _SCALARS.get(kind, ()):
+    compiled = _compiled(kind)
+    reached = compiled.reach(obj)  # only leaves change below, so what was reached stays valid
+    _check_maps(compiled, reached, kind, version)
+    for path, struct, go_type, parent_number in compiled.scalars:
         key = path[-1]
-        for parent in places.nodes(path[:-1]):
+        for parent in reached[parent_number]:
             if not isinstance(parent, dict) or key not in parent:
                 continue
             value = parent[key]
@@ -231,6 +260,21 @@ def check(obj: Object, kind: str, version: str) -> None:
             if isinstance(value, float):
                 parent[key] = int(value)
     _check_quantities(obj, kind, version)
+
+
+def check_metadata(obj: Object, kind: str, version: str) -> None:
+    """The part of `check` that looks at metadata (labels and annotations), for a body whose
+    other parts are known to decode (mock/podhandler.py)."""
+    compiled = _compiled(kind, metadata_only=True)
+    _check_maps(compiled, compiled.reach(obj), kind, version)
+
+
+def _check_maps(compiled: _Compiled, reached: list[list[Any]], kind: str, version: str) -> None:
+    for path, struct, parent_number in compiled.maps:
+        key = path[-1]
+        for parent in reached[parent_number]:
+            if isinstance(parent, dict) and key in parent:
+                _check_string_map(parent, key, kind, version, struct, path)
 
 
 def _check_string_map(

@@ -5,6 +5,7 @@ Source: pkg/controller/deployment/util/deployment_util.go (kubernetes/kubernetes
 
 from __future__ import annotations
 
+import functools
 import math
 from typing import Any
 
@@ -54,9 +55,15 @@ def is_rolling(d: Object) -> bool:
 def int_or_percent(value: Any, total: int, round_up: bool) -> int:
     """intstr.GetScaledValueFromIntOrPercent."""
     if isinstance(value, str) and value.endswith("%"):
-        scaled = int(value[:-1]) * total / 100
-        return math.ceil(scaled) if round_up else math.floor(scaled)
+        return _scaled(value, total, round_up)
     return int(value)
+
+
+@functools.lru_cache(maxsize=256)
+def _scaled(percent: str, total: int, round_up: bool) -> int:
+    """Remembered: every sync of every Deployment asks for its surge and unavailability."""
+    scaled = int(percent[:-1]) * total / 100
+    return math.ceil(scaled) if round_up else math.floor(scaled)
 
 
 def fenceposts(d: Object) -> tuple[int, int]:

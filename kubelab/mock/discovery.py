@@ -56,10 +56,19 @@ _LINK_LOCAL_MULTICAST_V4 = ipaddress.ip_network("224.0.0.0/24")
 
 def endpoint_ip_errors(value: str, path: str) -> Errors:
     """ValidateEndpointIP: no unspecified, loopback or link-local addresses."""
-    return [field.invalid(path, value, message) for message in _endpoint_ip_problems(value)]
+    problems = _endpoint_ip_text_problems(value) if type(value) is str else (
+        _endpoint_ip_problems(value))
+    return [field.invalid(path, value, message) for message in problems]
 
 
-def _endpoint_ip_problems(value: str) -> list[str]:
+@functools.lru_cache(maxsize=4096)
+def _endpoint_ip_text_problems(value: str) -> tuple[str, ...]:
+    """Remembered: a pod's address is checked in its slice and in its Endpoints, at every
+    write of each."""
+    return tuple(_endpoint_ip_problems(value))
+
+
+def _endpoint_ip_problems(value: Any) -> list[str]:
     ip = _parse_ip(value)
     if ip is None:
         return ["must be a valid IP address"]

@@ -75,11 +75,22 @@ def find_port(pod: Object, service_port: Object) -> int | None:
         return target
     protocol = service_port.get("protocol", "TCP")
     spec = pod.get("spec") or {}
-    sidecars = [c for c in spec.get("initContainers") or () if c.get("restartPolicy") == "Always"]
-    for container in [*(spec.get("containers") or ()), *sidecars]:
-        for port in container.get("ports") or ():
-            if port.get("name") == target and port.get("protocol", "TCP") == protocol:
-                return int(port["containerPort"])
+    for container in spec.get("containers") or ():
+        number = _named_port(container, target, protocol)
+        if number is not None:
+            return number
+    for container in spec.get("initContainers") or ():
+        if container.get("restartPolicy") == "Always":
+            number = _named_port(container, target, protocol)
+            if number is not None:
+                return number
+    return None
+
+
+def _named_port(container: Object, name: Any, protocol: str) -> int | None:
+    for port in container.get("ports") or ():
+        if port.get("name") == name and port.get("protocol", "TCP") == protocol:
+            return int(port["containerPort"])
     return None
 
 
@@ -124,8 +135,10 @@ def parse_time(text: str) -> datetime:
     return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(timezone.utc)
 
 
+@lru_cache(maxsize=1024)
 def format_rfc3339_nano(moment: datetime) -> str:
-    """time.RFC3339Nano in UTC: fractional seconds only when there are any, zeros trimmed."""
+    """time.RFC3339Nano in UTC: fractional seconds only when there are any, zeros trimmed.
+    Remembered: the simulated clock stands still while controllers sync."""
     moment = moment.astimezone(timezone.utc)
     text = moment.strftime("%Y-%m-%dT%H:%M:%S")
     if moment.microsecond:

@@ -28,18 +28,27 @@ class GarbageCollector:
         self.alive: set[str] = set()
         self.dependents: dict[str, set[Item]] = {}  # owner uid -> dependents
         self.dirty: set[Item] = set()
+        # The ownerReferences list each dependent had when last indexed. Stored objects are
+        # never changed in place, so an update that keeps that very list (a status write)
+        # has nothing new to index: its owners were indexed, and an owner that goes away
+        # queues its dependents then.
+        self.indexed_refs: dict[Item, list[Object]] = {}
 
     def observe(self, plural: str, event: str, obj: Object) -> None:
         uid = cu.uid_of(obj)
         if event == "DELETED":
             self.alive.discard(uid)
             self.dirty.update(self.dependents.pop(uid, ()))
+            self.indexed_refs.pop((plural, cu.key_of(obj)), None)
             return
         self.alive.add(uid)
         refs = obj["metadata"].get("ownerReferences")
         if not refs:
             return
         item = (plural, cu.key_of(obj))
+        if event == "MODIFIED" and self.indexed_refs.get(item) is refs:
+            return
+        self.indexed_refs[item] = refs
         for ref in refs:
             if _known(ref):
                 owner = str(ref.get("uid", ""))

@@ -81,8 +81,16 @@ def dns1123_label_errors(value: str) -> list[str]:
     return errs
 
 
-@_remembered
 def dns1123_subdomain_errors(value: str) -> list[str]:
+    """IsDNS1123Subdomain. A valid name is answered at once: most names are seen only
+    once (every generated pod name), so remembering them would only crowd the others out."""
+    if type(value) is str and len(value) <= 253 and _DNS1123_SUBDOMAIN.match(value):
+        return []  # the pattern admits ASCII only: characters are bytes
+    return _remembered_subdomain_errors(value)
+
+
+@_remembered
+def _remembered_subdomain_errors(value: str) -> list[str]:
     return _subdomain_errors(value, max_len_error(253))
 
 
@@ -178,8 +186,10 @@ def validate_labels(labels: Any, path: str) -> list[FieldError]:
     problems: list[FieldError] = []
     for key in sorted(labels):
         value = labels[key]
-        problems += [field.invalid(path, key, msg) for msg in label_key_errors(key)]
-        problems += [field.invalid(path, value, msg) for msg in label_value_errors(value)]
+        for msg in label_key_errors(key):  # loops, not comprehensions: usually no message
+            problems.append(field.invalid(path, key, msg))
+        for msg in label_value_errors(value):
+            problems.append(field.invalid(path, value, msg))
     return problems
 
 
@@ -189,7 +199,8 @@ def validate_annotations(annotations: Any, path: str) -> list[FieldError]:
     problems: list[FieldError] = []
     total = 0
     for key in sorted(annotations):
-        problems += [field.invalid(path, key, msg) for msg in label_key_errors(key.lower())]
+        for msg in label_key_errors(key.lower()):
+            problems.append(field.invalid(path, key, msg))
         total += len(key.encode()) + len(str(annotations[key]).encode())
     if total > 256 * 1024:
         problems.append(field.too_long(path, 256 * 1024))

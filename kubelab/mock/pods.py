@@ -1,4 +1,5 @@
-"""The Pod kind: defaults, the admission a real cluster applies, the strategy, validation.
+"""The Pod kind's rules: defaults, the admission a real cluster applies, status, validation
+(the handler that applies them: kubelab.mock.podhandler).
 
 Sources (kubernetes/kubernetes):
 - pkg/apis/core/v1/defaults.go SetDefaults_Pod (requests from limits, enableServiceLinks,
@@ -21,15 +22,11 @@ from __future__ import annotations
 import copy
 import json
 from fractions import Fraction
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from kubelab.mock import corefields, decode, field, podspec
-from kubelab.mock.api import Finish, Handler
 from kubelab.mock.field import FieldError
-from kubelab.mock.poddefaults import containers_of, default_pod_spec, sorted_keys
-
-if TYPE_CHECKING:
-    from kubelab.mock.api import ApiServer
+from kubelab.mock.poddefaults import containers_of, default_pod_spec
 
 Object = dict[str, Any]
 
@@ -50,10 +47,6 @@ UPDATABLE_FIELDS = ",".join(
         "negative)",
     ]
 )
-
-
-def _noop(success: bool) -> None:
-    return None
 
 
 # -- defaults and admission -------------------------------------------------------------------
@@ -161,6 +154,15 @@ def admit_toleration_seconds(spec: Object) -> None:
                 }
             )
     spec["tolerations"] = tolerations
+
+
+def admit(spec: Object, token_suffix: str | None) -> None:
+    """The admission plugins in their order (ServiceAccount is skipped for mirror pods:
+    no suffix)."""
+    if token_suffix is not None:
+        admit_service_account(spec, token_suffix)
+    admit_priority(spec)
+    admit_toleration_seconds(spec)
 
 
 # -- status -----------------------------------------------------------------------------------
@@ -298,7 +300,7 @@ def _only_added_tolerations(new: Object, old: Object) -> list[FieldError]:
     return corefields.validate_tolerations(new.get("tolerations") or [], "spec.tolerations")
 
 
-# -- the handler -------------------------------------------------------------------------------
+# -- validation --------------------------------------------------------------------------------
 
 
 def validate_pod(pod: Object) -> list[FieldError]:
@@ -314,58 +316,12 @@ def validate_pod(pod: Object) -> list[FieldError]:
     return errs
 
 
-class PodHandler(Handler):
-    """Pods track their generation: the strategy sets 1 on create and adds 1 per spec change."""
-
-    tracks_generation = True
-
-    def __init__(self, api: ApiServer) -> None:
-        self.api = api
-
-    def default(self, obj: Object) -> None:
-        default_pod(obj)
-
-    def begin_create(self, obj: Object) -> Finish:
-        spec = obj["spec"]
-        if not is_mirror_pod(obj):
-            admit_service_account(spec, self.api.random_suffix())
-        admit_priority(spec)
-        admit_toleration_seconds(spec)
-        return _noop
-
-    def prepare_create(self, obj: Object) -> None:
-        obj["spec"] = sorted_keys(obj["spec"])
-        obj["status"] = {"phase": "Pending", "qosClass": qos_class(obj["spec"])}
-
-    def validate_create(self, obj: Object) -> list[FieldError]:
-        errs = validate_pod(obj)
-        spec = obj.get("spec") or {}
-        if spec.get("ephemeralContainers"):
-            errs.append(field.forbidden("spec.ephemeralContainers", "cannot be set on create"))
-        if spec.get("nodeName") and spec.get("schedulingGates"):
-            message = "cannot be set until all schedulingGates have been cleared"
-            errs.append(field.forbidden("spec.nodeName", message))
-        return errs
-
-    def prepare_update(self, new: Object, old: Object) -> None:
-        """Admission on update (Priority keeps the old priority, DefaultTolerationSeconds
-        adds its tolerations), then the strategy (status stays)."""
-        super().prepare_update(new, old)
-        spec, old_spec = new.setdefault("spec", {}), old.get("spec") or {}
-        for key in ("priority", "preemptionPolicy"):
-            if spec.get(key) is None and old_spec.get(key) is not None:
-                spec[key] = old_spec[key]
-        admit_toleration_seconds(spec)
-
-    def validate_update(self, new: Object, old: Object) -> list[FieldError]:
-        return validate_pod_update(new, old)
-
-    def graceful(self, obj: Object) -> float | None:
-        """CheckGracefulDelete: the pod's grace period; at once if unscheduled or finished."""
-        spec, status = obj.get("spec") or {}, obj.get("status") or {}
-        if not spec.get("nodeName") or status.get("phase") in ("Succeeded", "Failed"):
-            return None
-        period = spec.get("terminationGracePeriodSeconds")
-        if period is None:
-            return None
-        return float(max(period, 1)) if period != 0 else None
+def validate_create_spec(spec: Object) -> list[FieldError]:
+    """ValidatePodCreate on the spec: the spec rules, then what only a create forbids."""
+    errs = validate_pod({"spec": spec})
+    if spec.get("ephemeralContainers"):
+        errs.append(field.forbidden("spec.ephemeralContainers", "cannot be set on create"))
+    if spec.get("nodeName") and spec.get("schedulingGates"):
+        message = "cannot be set until all schedulingGates have been cleared"
+        errs.append(field.forbidden("spec.nodeName", message))
+    return errs

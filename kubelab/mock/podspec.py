@@ -19,6 +19,7 @@ from kubelab.mock.corefields import (
     validate_tolerations,
 )
 from kubelab.mock.field import FieldError
+from kubelab.mock.memo import Remembered
 from kubelab.mock.poddefaults import PROBES
 
 Object = dict[str, Any]
@@ -364,12 +365,21 @@ def validate_pod_spec(spec: Object, path: str) -> Errors:
     return errs
 
 
+def _spec_errors(spec_and_path: tuple[Object, str]) -> tuple[FieldError, ...]:
+    return tuple(validate_pod_spec(*spec_and_path))
+
+
+# A pure function, remembered: a Deployment's template is validated again in each of its
+# ReplicaSets, and Deployments often share one.
+_template_spec_errors = Remembered(_spec_errors)
+
+
 def validate_pod_template(template: Object, path: str) -> Errors:
     """ValidatePodTemplateSpec: note upstream's paths `<path>.labels`, not `.metadata.labels`."""
     template_meta = template.get("metadata") or {}
     errs = meta.validate_labels(template_meta.get("labels"), f"{path}.labels")
     errs += meta.validate_annotations(template_meta.get("annotations"), f"{path}.annotations")
-    errs += validate_pod_spec(template.get("spec") or {}, f"{path}.spec")
+    errs += _template_spec_errors((template.get("spec") or {}, f"{path}.spec"))
     if (template.get("spec") or {}).get("ephemeralContainers"):
         errs.append(
             field.forbidden(

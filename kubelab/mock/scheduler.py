@@ -15,6 +15,7 @@ and it spreads a ReplicaSet over the workers as the real scoring plugins usually
 
 from __future__ import annotations
 
+import bisect
 from typing import Any
 
 from kubelab.mock import controller_utils as cu
@@ -44,6 +45,10 @@ class Scheduler:
         self.pod_node: dict[cu.Key, str] = {}
         self.nodes: list[Object] | None = None  # sorted by name; None: rebuild
         self.node_names: list[str] = []
+        # The nodes in order of preference, (pods on it, name, index in nodes), kept up to
+        # date as pods come and go so that scheduling a pod needs no sort.
+        self.ranked: list[tuple[int, str, int]] = []
+        self.rank_of: dict[str, tuple[int, str, int]] = {}
         self.allocatable: dict[str, tuple[float, float, float]] = {}  # pods, cpu (m), memory
 
     # -- events -----------------------------------------------------------------------
@@ -75,6 +80,7 @@ class Scheduler:
                 used = self.used.setdefault(node, [0, 0])
                 used[0] += requests[0]
                 used[1] += requests[1]
+                self._rerank(node)
             return
         if cu.is_terminating(pod) or pod["spec"].get("schedulerName", "default-scheduler") != (
             "default-scheduler"
@@ -94,7 +100,18 @@ class Scheduler:
             used = self.used[node]
             used[0] -= requests[0]
             used[1] -= requests[1]
+            self._rerank(node)
         return True
+
+    def _rerank(self, node: str) -> None:
+        old = self.rank_of.get(node)
+        if old is None:
+            return  # not a node of the current list (which is rebuilt when nodes change)
+        new = (len(self.usage.get(node, ())), node, old[2])
+        if new != old:
+            del self.ranked[bisect.bisect_left(self.ranked, old)]
+            bisect.insort(self.ranked, new)
+            self.rank_of[node] = new
 
     def _retry_all(self) -> None:
         self.queue.update(self.unschedulable)
@@ -109,6 +126,9 @@ class Scheduler:
             self.nodes = list(api.store.items("nodes"))
             self.node_names = [node["metadata"]["name"] for node in self.nodes]
             self.allocatable = {n["metadata"]["name"]: _allocatable(n) for n in self.nodes}
+            self.ranked = sorted((len(self.usage.get(name, ())), name, index)
+                                 for index, name in enumerate(self.node_names))
+            self.rank_of = {rank[1]: rank for rank in self.ranked}
         keys = sorted(self.queue)
         self.queue.clear()
         wrote = False
@@ -127,14 +147,9 @@ class Scheduler:
         order fewest pods, then name. Only when none fits are all reasons needed."""
         nodes = self.nodes or []
         requests = cu.pod_requests(pod)
-        usage = self.usage
-        preference = sorted(
-            (len(usage.get(name, ())), name, index)
-            for index, name in enumerate(self.node_names)
-        )
-        for _, name, index in preference:
+        for _, name, index in self.ranked:
             if not self._filter(pod, nodes[index], requests):
-                bind(api, pod, name)
+                bind(api, pod, name)  # changes the ranking, so the loop ends here
                 return True
         self.unschedulable[cu.key_of(pod)] = pod["spec"]
         message = fit_error(pod, [self._filter(pod, node, requests) for node in nodes])

@@ -56,7 +56,10 @@ def _port_tuple(port: Object) -> tuple[Any, ...]:
 
 def port_map_key(ports: list[Object] | None) -> tuple[tuple[Any, ...], ...]:
     """NewPortMapKey: the same ports in any order are one mapping."""
-    return tuple(sorted((_port_tuple(p) for p in ports or ()), key=repr))
+    found = [_port_tuple(p) for p in ports or ()]
+    if len(found) > 1:  # most Services have one port: nothing to order
+        found.sort(key=repr)
+    return tuple(found)
 
 
 @lru_cache(maxsize=4096)

@@ -26,10 +26,11 @@ def copy_object(value: T) -> T:
 
 def _copy(value: Any) -> Any:
     kind = type(value)
-    if kind is dict:
-        return {key: _copy(item) for key, item in value.items()}
+    if kind is dict:  # leaves are kept without a call: most values are strings and numbers
+        return {key: item if type(item) in _IMMUTABLE else _copy(item)
+                for key, item in value.items()}
     if kind is list:
-        return [_copy(item) for item in value]
+        return [item if type(item) in _IMMUTABLE else _copy(item) for item in value]
     if kind in _IMMUTABLE:
         return value
     return copy.deepcopy(value)
@@ -47,7 +48,8 @@ class Store:
         self._listeners.append(listener)
 
     def get(self, plural: str, namespace: str, name: str) -> Object | None:
-        return self._objects.get(plural, {}).get((namespace, name))
+        bucket = self._objects.get(plural)
+        return bucket.get((namespace, name)) if bucket is not None else None
 
     def items(self, plural: str, namespace: str | None = None) -> Iterator[Object]:
         """Objects of one resource, in (namespace, name) order; namespace None means all."""
