@@ -48,14 +48,33 @@ def container_ports(pod: Object) -> list[ContainerPort]:
 
 
 def resolve_target_port(service_port: Object, pod: Object) -> int | None:
-    """The pod port a Service port sends to; None when a named targetPort is not on the pod."""
+    """The pod port a Service port sends to; None when a named targetPort is not on the pod.
+
+    The EndpointSlice controller calls this for every pod of every Service, so it walks
+    the spec directly instead of building `container_ports`.
+    """
     target = target_port(service_port)
     if isinstance(target, int):
         return target
     protocol = service_port.get("protocol", "TCP")
-    for port in container_ports(pod):
-        if port.name == target and port.protocol == protocol:
-            return port.number
+    spec = pod.get("spec") or {}
+    for container in spec.get("containers") or ():
+        number = _named_port(container, target, protocol)
+        if number is not None:
+            return number
+    for container in spec.get("initContainers") or ():
+        if container.get("restartPolicy") == "Always":
+            number = _named_port(container, target, protocol)
+            if number is not None:
+                return number
+    return None
+
+
+def _named_port(container: Object, name: str, protocol: str) -> int | None:
+    for port in container.get("ports") or ():
+        if (port.get("name") == name and port.get("protocol", "TCP") == protocol
+                and "containerPort" in port):
+            return int(port["containerPort"])
     return None
 
 

@@ -9,9 +9,12 @@ request is recorded, so a test can assert what was (or was not) sent.
 from __future__ import annotations
 
 import copy
+import http.server
 import json
 import re
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -229,3 +232,32 @@ def kind_cluster(server: FakeApiServer) -> FakeApiServer:
     for item in fixture("service_list.json")["items"]:
         server.add({"apiVersion": "v1", "kind": "Service", **item})
     return server
+
+
+class _Netexec(http.server.BaseHTTPRequestHandler):
+    """agnhost netexec's /hostname and /clientip, as pod "web-1" answers them."""
+
+    protocol_version = "HTTP/1.1"  # keep-alive: both paths on one connection
+
+    def do_GET(self) -> None:
+        host, port = self.client_address[:2]
+        body = ("web-1" if self.path == "/hostname" else f"{host}:{port}").encode()
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+@contextmanager
+def netexec_server() -> Iterator[int]:
+    """A netexec stand-in on a free localhost port: yields the port, stops afterwards."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Netexec)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield server.server_address[1]
+    finally:
+        server.shutdown()
+        server.server_close()

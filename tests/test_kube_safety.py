@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from kube_fakes import FakeApiServer, fixture, kind_cluster, pod
+from kube_fakes import FakeApiServer, fixture, kind_cluster, netexec_server, pod
 
 from kubelab import ApiError, Lab, SetupError, UsageError, scenarios
 from kubelab.kinds import resource_for
@@ -458,31 +458,8 @@ def test_the_stand_in_asks_with_each_namespaces_search_list(lab: Lab,
 
 
 def test_requests_from_outside_go_from_this_computer(lab: Lab, server: FakeApiServer) -> None:
-    import http.server
-    import threading
-
-    class Netexec(http.server.BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def do_GET(self) -> None:
-            host, port = self.client_address[:2]
-            body = ("web-1" if self.path == "/hostname" else f"{host}:{port}").encode()
-            self.send_response(200)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Netexec)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    try:
-        port = httpd.server_address[1]
+    with netexec_server() as port:
         results = lab.request(f"127.0.0.1:{port}", from_outside=True, n=2)
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
     assert [(r.outcome, r.pod, r.client_ip) for r in results] == [
         ("ok", "web-1", "127.0.0.1")] * 2
     assert [h.step for h in results[0].hops] == ["client", "snat", "pod"]

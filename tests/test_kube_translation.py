@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from typing import Any, ClassVar
 
 import pytest
-from kube_fakes import FakeApiServer, fixture, kind_cluster
+from kube_fakes import FakeApiServer, fixture, kind_cluster, netexec_server
 from kube_fakes import pod as running_pod
 
 from kubelab import ApiError, SetupError, UsageError, targets
@@ -459,31 +459,11 @@ def test_bad_targets(bad: str) -> None:
 
 @pytest.mark.skipif(not (shutil.which("curl") and shutil.which("sh")), reason="needs curl, sh")
 def test_request_script_with_a_real_curl() -> None:
-    class Netexec(http.server.BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"  # keep-alive: both paths on one connection
-
-        def do_GET(self) -> None:
-            host, port = self.client_address[:2]
-            body = ("web-1" if self.path == "/hostname" else f"{host}:{port}").encode()
-            self.send_response(200)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Netexec)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        port = server.server_address[1]
+    with netexec_server() as port:
         script = probes.request_script("127.0.0.1", port, 2) + "\n" + probes.request_script(
             "127.0.0.1", 9, 1)
         output = subprocess.run(["sh", "-c", script], capture_output=True, text=True,
                                 timeout=30, check=False).stdout
-    finally:
-        server.shutdown()
-        server.server_close()
     first, second, refused = probes.parse_requests(output)
     assert first[0].body == "web-1"
     assert probes.split_address(first[1].body) == "127.0.0.1"

@@ -67,33 +67,6 @@ def should_set_hostname(pod: Object, service: Object) -> bool:
     )
 
 
-def find_port(pod: Object, service_port: Object) -> int | None:
-    """FindPort: a numeric targetPort as is; a named one from the pod's container ports
-    with that name AND the Service port's protocol (sidecar init containers too)."""
-    target = service_port.get("targetPort", service_port.get("port"))
-    if isinstance(target, int):
-        return target
-    protocol = service_port.get("protocol", "TCP")
-    spec = pod.get("spec") or {}
-    for container in spec.get("containers") or ():
-        number = _named_port(container, target, protocol)
-        if number is not None:
-            return number
-    for container in spec.get("initContainers") or ():
-        if container.get("restartPolicy") == "Always":
-            number = _named_port(container, target, protocol)
-            if number is not None:
-                return number
-    return None
-
-
-def _named_port(container: Object, name: Any, protocol: str) -> int | None:
-    for port in container.get("ports") or ():
-        if port.get("name") == name and port.get("protocol", "TCP") == protocol:
-            return int(port["containerPort"])
-    return None
-
-
 def is_service_ip_set(service: Object) -> bool:
     cluster_ip = (service.get("spec") or {}).get("clusterIP")
     return bool(cluster_ip) and cluster_ip != "None"

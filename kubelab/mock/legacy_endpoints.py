@@ -18,6 +18,7 @@ from kubelab.mock import controller_utils as cu
 from kubelab.mock import endpointutil as eu
 from kubelab.mock.endpointindex import Key, PodServiceIndex
 from kubelab.mock.gohash import core_port_order, core_subset_order
+from kubelab.ports import resolve_target_port
 
 if TYPE_CHECKING:
     from kubelab.mock.api import ApiServer
@@ -112,7 +113,7 @@ def desired_subsets(service: Object, pods: list[Object]) -> list[Object]:
                 entries.append((address, ready, None))
             continue
         for service_port in service_ports:
-            number = eu.find_port(pod, service_port)
+            number = resolve_target_port(service_port, pod)
             if number is not None:
                 entries.append((address, ready, _endpoint_port(service_port, number)))
     return repack(entries)

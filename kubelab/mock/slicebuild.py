@@ -13,6 +13,7 @@ from typing import Any
 
 from kubelab.mock import endpointutil as eu
 from kubelab.mock.gohash import slice_port_order
+from kubelab.ports import resolve_target_port
 
 Object = dict[str, Any]
 
@@ -36,7 +37,7 @@ def endpoint_ports(service: Object, pod: Object) -> list[Object]:
     """getEndpointPorts: each Service port this pod resolves; the others are left out."""
     ports: list[Object] = []
     for service_port in (service.get("spec") or {}).get("ports") or ():
-        number = eu.find_port(pod, service_port)
+        number = resolve_target_port(service_port, pod)
         if number is None:
             continue
         port = {

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from kubelab import selectors
+from kubelab.ports import resolve_target_port
 
 if TYPE_CHECKING:
     from kubelab.backend import RequestResult
@@ -89,18 +90,14 @@ def first_port(svc: Object) -> Object:
 def pod_port(svc: Object, pods: list[Object]) -> int | None:
     """The port a pod of the Service listens on (its first port's targetPort), if known."""
     port = first_port(svc)
-    target = port.get("targetPort", port.get("port"))
-    if isinstance(target, int):
-        return target
     selector = (svc.get("spec") or {}).get("selector")
     for pod in pods:
-        if not selector or not selectors.service_selects(selector, pod["metadata"].get("labels")):
-            continue
-        for container in pod["spec"].get("containers") or []:
-            for declared in container.get("ports") or []:
-                if declared.get("name") == target:
-                    return int(declared["containerPort"])
-    return None
+        if selector and selectors.service_selects(selector, pod["metadata"].get("labels")):
+            number = resolve_target_port(port, pod)
+            if number is not None:
+                return number
+    target = port.get("targetPort", port.get("port"))
+    return target if isinstance(target, int) else None
 
 
 def name_target(svc: Object, pods: list[Object]) -> str:
